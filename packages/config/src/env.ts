@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the platform reads from the environment. Each app parses its slice once
+ * at start-up (`loadApiConfig`, `loadWorkerConfig`) and passes the result down; nothing
+ * else reads process.env.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const shared = {
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Owner connection: migrations, and creating the application role. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  /** Application connection (a role without BYPASSRLS that owns no table). Derived from
+   *  DATABASE_URL with user affnet_app when not given. */
+  APP_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  APP_DB_PASSWORD: z.string().min(1).default('affnet_app'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  /** Prefix for every Redis key (queues, rate limits): lets several deployments or
+   *  test runs share one Redis. */
+  REDIS_PREFIX: z.string().regex(/^[a-z0-9:_-]+$/).default('affnet'),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().default('Affiliate Network <no-reply@localhost>'),
+};
+
+export const apiEnvSchema = z.object({
+  ...shared,
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z.url().optional(),
+  /** Secret for signing access tokens (HS256); at least 32 characters. */
+  JWT_SECRET: z.string().min(32).default('dev-only-secret-change-me-in-production-0123456789'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** Comma-separated origins allowed by CORS (the web app). */
+  CORS_ORIGINS: z.string().default('http://localhost:5173,http://127.0.0.1:5173'),
+  /** Trust X-Forwarded-* from this many proxies / these addresses (Fastify trustProxy). */
+  TRUST_PROXY: z.string().default('false'),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
+  LOGIN_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(10),
+  ENABLE_DOCS: bool.default(true),
+});
+
+export const workerEnvSchema = z.object({
+  ...shared,
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+});
+
+export type ApiEnv = z.infer<typeof apiEnvSchema>;
+export type WorkerEnv = z.infer<typeof workerEnvSchema>;
+export type SharedEnv = Pick<ApiEnv, keyof typeof shared>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function parse<T extends z.ZodType>(schema: T, env: Record<string, string | undefined>): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiEnv {
+  return parse(apiEnvSchema, env);
+}
+
+export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerEnv {
+  return parse(workerEnvSchema, env);
+}
+
+/** The application role's connection string: APP_DATABASE_URL, or DATABASE_URL with the
+ *  affnet_app role's credentials. */
+export function appDatabaseUrl(env: Pick<SharedEnv, 'DATABASE_URL' | 'APP_DATABASE_URL' | 'APP_DB_PASSWORD'>): string {
+  if (env.APP_DATABASE_URL) return env.APP_DATABASE_URL;
+  const url = new URL(env.DATABASE_URL);
+  url.username = APP_ROLE;
+  url.password = env.APP_DB_PASSWORD;
+  return url.toString();
+}
+
+export const APP_ROLE = 'affnet_app';
+export const SYSTEM_ROLE = 'affnet_system';
+
+/** Raw environment access for launch scripts that spawn the apps. */
+export function readProcessEnv(): Record<string, string | undefined> {
+  return process.env;
+}

@@ -1,0 +1,33 @@
+import { typeid } from 'typeid-js';
+
+/**
+ * Prefixed, time-sortable identifiers (TypeID: a UUIDv7 in Crockford base32 behind a type
+ * prefix, e.g. `mer_01jd5v…`). Sortable ids keep inserts at the right edge of B-tree
+ * indexes and read well in logs and URLs.
+ */
+export const ID_PREFIXES = {
+  tenant: 'ten',
+  user: 'usr',
+  membership: 'mem',
+  merchant: 'mer',
+  affiliate: 'aff',
+  apiKey: 'key',
+  session: 'ses',
+  audit: 'aud',
+  outbox: 'obx',
+  event: 'evt',
+  email: 'eml',
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+
+export function newId(kind: IdKind): string {
+  return typeid(ID_PREFIXES[kind]).toString();
+}
+
+const ID_SHAPE = /^[a-z]{2,8}_[0-7][0-9a-hjkmnp-tv-z]{25}$/;
+
+/** True when `value` is shaped like an id of `kind`; used to answer 404 early for junk. */
+export function isId(kind: IdKind, value: string): boolean {
+  return value.startsWith(`${ID_PREFIXES[kind]}_`) && ID_SHAPE.test(value);
+}
