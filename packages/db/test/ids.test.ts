@@ -1,0 +1,71 @@
+import { TypeID } from 'typeid-js';
+import { describe, expect, it } from 'vitest';
+import { ID_PREFIXES, type IdKind, isId, newId } from '../src/ids';
+
+const kinds = Object.keys(ID_PREFIXES) as IdKind[];
+
+describe('newId', () => {
+  it.each(kinds)('gives a %s id its own prefix and a 26-character TypeID suffix', (kind) => {
+    const id = newId(kind);
+    const [prefix, suffix] = id.split('_');
+    expect(prefix).toBe(ID_PREFIXES[kind]);
+    expect(suffix).toHaveLength(26);
+    // A valid TypeID whose UUID is a v7 (time-ordered) one stamped around now.
+    const parsed = TypeID.fromString(id);
+    expect(parsed.getType()).toBe(ID_PREFIXES[kind]);
+    const uuid = parsed.toUUID();
+    expect(uuid[14]).toBe('7');
+    const stampedMs = Number.parseInt(uuid.replaceAll('-', '').slice(0, 12), 16);
+    expect(Math.abs(stampedMs - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('has a distinct prefix for every kind', () => {
+    const prefixes = Object.values(ID_PREFIXES);
+    expect(new Set(prefixes).size).toBe(prefixes.length);
+  });
+
+  it('sorts 10,000 ids created in sequence in creation order, without duplicates', () => {
+    const ids = Array.from({ length: 10_000 }, () => newId('merchant'));
+    // Default sort compares UTF-16 code units: plain lexicographic order, as in a B-tree on text.
+    const sorted = [...ids].sort();
+    expect(sorted).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => isId('merchant', id))).toBe(true);
+  });
+
+  it('keeps creation order across kinds once the prefix is removed', () => {
+    const ids = Array.from({ length: 1_000 }, (_, i) => newId(kinds[i % kinds.length]!));
+    const suffixes = ids.map((id) => id.slice(id.indexOf('_') + 1));
+    expect([...suffixes].sort()).toEqual(suffixes);
+  });
+});
+
+describe('isId', () => {
+  const merchantId = newId('merchant');
+
+  it('accepts an id of the asked kind', () => {
+    expect(isId('merchant', merchantId)).toBe(true);
+    expect(isId('affiliate', newId('affiliate'))).toBe(true);
+  });
+
+  it.each([
+    ['an id of another kind', newId('affiliate')],
+    ['the same suffix under another prefix', `aff_${merchantId.slice(4)}`],
+    ['an empty string', ''],
+    ['the prefix alone', 'mer_'],
+    ['a suffix one character short', merchantId.slice(0, -1)],
+    ['a suffix one character long', `${merchantId}0`],
+    ['upper case', merchantId.toUpperCase()],
+    ['an upper-case suffix', `mer_${merchantId.slice(4).toUpperCase()}`],
+    ['a letter outside the base32 alphabet (u)', `${merchantId.slice(0, -1)}u`],
+    ['a letter outside the base32 alphabet (l)', `${merchantId.slice(0, -1)}l`],
+    ['a first suffix character above 7 (overflows 128 bits)', `mer_8${merchantId.slice(5)}`],
+    ['a trailing newline', `${merchantId}\n`],
+    ['leading whitespace', ` ${merchantId}`],
+    ['no separator', `mer${merchantId.slice(4)}`],
+    ['a UUID', '0190f1f6-7c4b-7cc2-8a55-5c3c2f1d9a3e'],
+    ['SQL', "mer_' OR 1=1 --"],
+  ])('refuses %s', (_label, value) => {
+    expect(isId('merchant', value)).toBe(false);
+  });
+});
