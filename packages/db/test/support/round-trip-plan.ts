@@ -1,0 +1,99 @@
+import { newId } from '../../src/ids';
+import type { SchemaField, SchemaModel } from './prisma-schema';
+
+/**
+ * Rows for the drift round-trip: every field of every model gets a value. Values are
+ * generated from the field's type (each field a different value, so two swapped columns
+ * cannot read back right); the plan only overrides what the SQL constrains — foreign
+ * keys, CHECK-ed enumerations, formats — and lists models in foreign-key order.
+ * A new model fails the drift test until it is given a place here.
+ */
+
+export interface RoundTripStep {
+  model: string;
+  rows: Record<string, unknown>[];
+}
+
+export interface RoundTripPlan {
+  tenantId: string;
+  steps: RoundTripStep[];
+}
+
+function generatedValue(model: string, field: SchemaField, index: number, row: number): unknown {
+  const tag = `${model}.${field.name}#${row}`;
+  switch (field.type) {
+    case 'String':
+      return `${tag} ✓`;
+    case 'Int':
+      return 1_000 + index * 7 + row;
+    case 'BigInt':
+      // Beyond Number.MAX_SAFE_INTEGER, so a lossy number conversion shows.
+      return 9_007_199_254_740_993n + BigInt(index * 10 + row);
+    case 'Float':
+      return 0.5 + index;
+    case 'Boolean':
+      return index % 2 === 0;
+    case 'DateTime':
+      // Millisecond precision (timestamptz(3)), a different instant per field.
+      return new Date(Date.UTC(2026, 0, 1 + index, 10, 20, 30, 100 + index * 10 + row));
+    case 'Json':
+      return { field: tag, n: index, nested: { list: [1, 'two', null, true], unicode: 'Zürich €' } };
+    default:
+      throw new Error(`${tag}: the round-trip has no value generator for type ${field.type}`);
+  }
+}
+
+export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
+  const tenantId = newId('tenant');
+  const ids = {
+    user: newId('user'),
+    merchant: newId('merchant'),
+    parentAffiliate: newId('affiliate'),
+    affiliate: newId('affiliate'),
+  };
+
+  // Only what the SQL constrains; every other field is generated from its type.
+  const overrides: [string, Record<string, unknown>[]][] = [
+    ['Tenant', [{ id: tenantId, slug: `net-${tenantId.slice(-8)}`, defaultCurrency: 'EUR' }]],
+    ['User', [{ id: ids.user, tenantId, email: 'owner@example.test', status: 'disabled' }]],
+    ['Merchant', [{ id: ids.merchant, tenantId, status: 'suspended', defaultCurrency: 'USD' }]],
+    [
+      'Affiliate',
+      [
+        { id: ids.parentAffiliate, tenantId, email: 'parent@example.test', status: 'pending', parentAffiliateId: null },
+        { id: ids.affiliate, tenantId, email: 'child@example.test', status: 'suspended', parentAffiliateId: ids.parentAffiliate },
+      ],
+    ],
+    [
+      'Membership',
+      // The scope CHECK allows a merchant or an affiliate, never both: two rows cover both columns.
+      [
+        { id: newId('membership'), tenantId, userId: ids.user, scope: 'merchant', merchantId: ids.merchant, affiliateId: null, role: 'finance' },
+        { id: newId('membership'), tenantId, userId: ids.user, scope: 'affiliate', merchantId: null, affiliateId: ids.affiliate, role: 'analyst' },
+      ],
+    ],
+    ['ApiKey', [{ id: newId('apiKey'), tenantId, merchantId: ids.merchant, type: 'publishable', createdByUserId: ids.user }]],
+    ['AuthSession', [{ id: newId('session'), tenantId, userId: ids.user }]],
+    ['AuditLog', [{ id: newId('audit'), tenantId }]],
+    ['Outbox', [{ id: newId('outbox'), tenantId }]],
+    ['DomainEvent', [{ id: newId('event'), tenantId }]],
+    ['Email', [{ id: newId('email'), tenantId, status: 'failed' }]],
+  ];
+
+  const steps = overrides.map(([name, rows]) => {
+    const model = models.find((m) => m.name === name);
+    if (!model) throw new Error(`round-trip plan names model ${name}, which schema.prisma does not have`);
+    return {
+      model: name,
+      rows: rows.map((override, row) =>
+        Object.fromEntries(
+          model.fields.map((field, index) => [
+            field.name,
+            field.name in override ? override[field.name] : generatedValue(name, field, index, row),
+          ]),
+        ),
+      ),
+    };
+  });
+  return { tenantId, steps };
+}
