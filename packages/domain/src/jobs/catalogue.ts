@@ -8,7 +8,7 @@ import { z } from 'zod';
 export interface JobDefinition<S extends z.ZodType> {
   name: string;
   /** BullMQ queue the job goes to. */
-  queue: 'default' | 'email';
+  queue: Exclude<QueueName, 'maintenance'>;
   payload: S;
   attempts: number;
   backoffMs: number;
@@ -18,6 +18,10 @@ export interface JobDefinition<S extends z.ZodType> {
 function define<S extends z.ZodType>(def: JobDefinition<S>): JobDefinition<S> {
   return def;
 }
+
+/** Every BullMQ queue; the worker runs one Worker per name. */
+export const QUEUE_NAMES = ['default', 'email', 'maintenance'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const tenantScoped = { tenantId: z.string().min(1) };
 
@@ -52,3 +56,20 @@ export type JobEnvelope = z.infer<typeof jobEnvelopeSchema>;
 export function isJobName(name: string): name is JobName {
   return Object.hasOwn(jobs, name);
 }
+
+/**
+ * Jobs the worker schedules for itself with a BullMQ job scheduler: not tenant-scoped,
+ * never written to the outbox (an outbox row with such a topic is refused as unknown).
+ */
+export const systemJobs = {
+  /** Relays outbox rows older than `minAgeMs` that the relay loop missed (stuck or dead). */
+  'outbox.sweep': {
+    name: 'outbox.sweep',
+    queue: 'maintenance',
+    everyMs: 30_000,
+    minAgeMs: 10_000,
+    payload: z.object({}).strict(),
+  },
+} as const satisfies Record<string, { name: string; queue: QueueName; everyMs: number; payload: z.ZodType; [option: string]: unknown }>;
+
+export type SystemJobName = keyof typeof systemJobs;
