@@ -1,0 +1,101 @@
+import { appDatabaseUrl, type WorkerEnv } from '@app/config/env';
+import { createPrisma } from '@app/db/client';
+import { systemJobs } from '@app/domain/jobs/catalogue';
+import { createMailTransport } from '@app/domain/notifications/create-mail-transport';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { type HealthServer, startHealthServer } from './health-server';
+import { createOutboxRelay, startOutboxRelayLoop } from './outbox-relay';
+import type { ProcessorContext } from './processors/processor-context';
+import { routeJob } from './processors/route-job';
+import { closeQueues, createQueues, createRedisConnection, createWorkers } from './queues';
+
+export interface RunningWorker {
+  /** The health endpoint's port (useful when HEALTH_PORT is 0), if it runs. */
+  healthPort: number | null;
+  /** Stops taking jobs, lets active ones finish, closes every connection. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the processors of every queue, the outbox relay loop, the outbox sweeper
+ * schedule and (with HEALTH_PORT) the health endpoint. Logs "worker ready" once running.
+ */
+export async function startWorker(config: WorkerEnv, logger: Logger): Promise<RunningWorker> {
+  const appUrl = appDatabaseUrl(config);
+  const prisma = createPrisma({ url: appUrl, poolSize: config.DATABASE_POOL_SIZE });
+  const pool = new pg.Pool({ connectionString: appUrl, max: 4 });
+  pool.on('error', (err) => logger.warn({ err }, 'idle relay database connection failed'));
+  const connection = createRedisConnection(config.REDIS_URL);
+  connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  const queues = createQueues(connection, config.REDIS_PREFIX);
+  const mailTransport = config.SMTP_URL ? createMailTransport({ url: config.SMTP_URL, from: config.MAIL_FROM }) : null;
+  const relay = createOutboxRelay({ pool, queues, logger });
+  const ctx: ProcessorContext = { prisma, relay, mailTransport, logger };
+
+  const workers = createWorkers(
+    connection,
+    { prefix: config.REDIS_PREFIX, concurrency: config.WORKER_CONCURRENCY },
+    (queue) => routeJob(queue, ctx),
+  );
+  for (const worker of workers) {
+    worker.on('error', (err) => logger.error({ err, queue: worker.name }, 'worker error'));
+    worker.on('failed', (job, err) =>
+      logger.warn(
+        { err, queue: worker.name, jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade },
+        'job failed',
+      ),
+    );
+  }
+
+  let relayLoop: { stop(): Promise<void> } | null = null;
+  let health: HealthServer | null = null;
+  let stopping: Promise<void> | null = null;
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await relayLoop?.stop();
+      // close() stops fetching and waits for the active jobs to finish.
+      await Promise.all(workers.map((w) => w.close()));
+      await closeQueues(queues);
+      await health?.close();
+      await connection.quit().catch(() => connection.disconnect());
+      await pool.end();
+      await prisma.$disconnect();
+      mailTransport?.close();
+      logger.info('worker stopped');
+    })();
+    return stopping;
+  };
+
+  try {
+    await Promise.all([...workers.map((w) => w.waitUntilReady()), ...Object.values(queues).map((q) => q.waitUntilReady())]);
+    const sweep = systemJobs['outbox.sweep'];
+    await queues[sweep.queue].upsertJobScheduler(
+      sweep.name,
+      { every: sweep.everyMs },
+      { name: sweep.name, data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
+    relayLoop = startOutboxRelayLoop(relay, { listenUrl: appUrl, pollMs: config.OUTBOX_POLL_MS, logger });
+    if (config.HEALTH_PORT !== undefined) {
+      health = await startHealthServer(config.HEALTH_PORT, () => {
+        const redis = connection.status;
+        const running = workers.every((w) => w.isRunning());
+        return {
+          ok: redis === 'ready' && running,
+          redis,
+          queues: Object.fromEntries(workers.map((w) => [w.name, w.isRunning() ? 'running' : 'stopped'])),
+        };
+      });
+    }
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
+
+  logger.info(
+    { queues: workers.map((w) => w.name), smtp: mailTransport !== null, healthPort: health?.port ?? null },
+    'worker ready',
+  );
+  return { healthPort: health?.port ?? null, stop };
+}
