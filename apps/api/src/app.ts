@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { appDatabaseUrl, type ApiEnv } from '@app/config/env';
+import { createPrisma, type PrismaClient } from '@app/db/client';
+import type { Deps } from '@app/domain/shared/deps';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { registerAuth } from './plugins/auth';
+import { registerErrorHandling } from './plugins/errors';
+import { registerMetrics } from './plugins/metrics';
+import { registerOpenApi } from './plugins/openapi';
+import { affiliateRoutes } from './routes/affiliates';
+import { apiKeyRoutes } from './routes/api-keys';
+import { auditRoutes } from './routes/audit-log';
+import { authRoutes } from './routes/auth';
+import { healthRoutes } from './routes/health';
+import { merchantRoutes } from './routes/merchants';
+
+export interface BuildAppOptions {
+  config: ApiEnv;
+  logger: Logger;
+  /** Injected in tests that share one client; otherwise created and closed by the app. */
+  prisma?: PrismaClient;
+  redis?: Redis;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** TRUST_PROXY: true/false, a hop count, or a comma-separated list of addresses/CIDRs. */
+function parseTrustProxy(value: string): boolean | string | ((address: string, hop: number) => boolean) {
+  if (value === 'true') return true;
+  if (value === 'false' || value === '') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value;
+}
+
+/** Builds the API without listening, so tests use `app.inject` or their own port. */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const prisma = options.prisma ?? createPrisma({ url: appDatabaseUrl(config), poolSize: config.DATABASE_POOL_SIZE });
+  const redis =
+    options.redis ?? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  redis.on('error', (error) => options.logger.warn({ err: error }, 'redis connection error'));
+
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    trustProxy: parseTrustProxy(config.TRUST_PROXY),
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${randomBytes(9).toString('base64url')}`;
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const deps: Deps = {
+    prisma,
+    tokens: {
+      secret: config.JWT_SECRET,
+      accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+    },
+  };
+
+  registerErrorHandling(app);
+  await app.register(helmet, { global: true, contentSecurityPolicy: { useDefaults: true } });
+  await app.register(cors, {
+    origin: config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    credentials: true,
+    exposedHeaders: ['x-request-id', 'retry-after'],
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: config.RATE_LIMIT_MAX,
+    timeWindow: '1 minute',
+    redis,
+    nameSpace: `${config.REDIS_PREFIX}:rl:`,
+    hook: 'preHandler',
+    // Redis down must not take the API down: count nothing rather than refuse.
+    skipOnError: true,
+    keyGenerator: (request) => request.ip,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      code: 'rate_limited',
+      message: `Too many requests: the limit is ${context.max} per ${context.after}. Retry after ${Math.ceil(context.ttl / 1000)} s.`,
+    }),
+  });
+  registerMetrics(app);
+  await registerOpenApi(app, { publicUrl: config.PUBLIC_URL, docsUi: config.ENABLE_DOCS });
+  registerAuth(app, deps);
+
+  healthRoutes(app, { prisma, redis });
+  authRoutes(app, deps, { loginMax: config.LOGIN_RATE_LIMIT_MAX });
+  merchantRoutes(app, deps);
+  affiliateRoutes(app, deps);
+  apiKeyRoutes(app, deps);
+  auditRoutes(app, deps);
+
+  app.addHook('onClose', async () => {
+    if (!options.prisma) await prisma.$disconnect();
+    if (!options.redis) redis.disconnect();
+  });
+  return app;
+}

@@ -1,0 +1,23 @@
+import { affiliateListQuery, affiliateSchema, updateAffiliateBody } from '@app/contracts/affiliates';
+import { idParams, page, problem } from '@app/contracts/common';
+import { getAffiliateOrThrow, listAffiliates, updateAffiliate } from '@app/domain/affiliates/affiliates';
+import type { Deps } from '@app/domain/shared/deps';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { actorOf } from '../plugins/auth';
+
+const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem };
+const tags = ['affiliates'];
+
+export function affiliateRoutes(app: FastifyInstance, deps: Deps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get('/v1/affiliates', { schema: { tags, summary: "List the network's affiliates (network staff)", querystring: affiliateListQuery, response: { 200: page(affiliateSchema), ...errors } } }, async (request) =>
+    listAffiliates(deps, actorOf(request), request.query),
+  );
+  r.get('/v1/affiliates/:id', { schema: { tags, summary: 'Get an affiliate (network staff, or the affiliate itself)', params: idParams, response: { 200: affiliateSchema, ...errors } } }, async (request) =>
+    getAffiliateOrThrow(deps, actorOf(request), request.params.id),
+  );
+  r.patch('/v1/affiliates/:id', { schema: { tags, summary: 'Update an affiliate profile, or its status (network admin)', params: idParams, body: updateAffiliateBody, response: { 200: affiliateSchema, ...errors } } }, async (request) =>
+    updateAffiliate(deps, actorOf(request), request.params.id, request.body),
+  );
+}
