@@ -34,19 +34,31 @@ export async function withTenant<T>(
   );
 }
 
-/** Postgres SQLSTATE of a failed query, when the driver adapter exposes one. */
+/**
+ * Postgres SQLSTATE of a failed query, from a pg error or a Prisma error wrapping one.
+ * Prisma's own codes (P2002, P2010, P2039…) have the same five-character shape as a
+ * SQLSTATE and sit on the outer error, so the driver adapter's original code is looked
+ * at first and a Prisma code is never returned for a SQLSTATE.
+ */
 export function pgErrorCode(error: unknown): string | undefined {
   let e: unknown = error;
-  for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
+  for (let depth = 0; depth < 5 && e && typeof e === 'object'; depth++) {
     const obj = e as Record<string, unknown>;
-    if (typeof obj.code === 'string' && /^[0-9A-Z]{5}$/.test(obj.code)) return obj.code;
     const meta = obj.meta as Record<string, unknown> | undefined;
     const driverError = meta?.driverAdapterError as Record<string, unknown> | undefined;
     const cause = driverError?.cause as Record<string, unknown> | undefined;
     if (typeof cause?.originalCode === 'string') return cause.originalCode;
-    e = obj.cause ?? driverError;
+    if (typeof obj.originalCode === 'string') return obj.originalCode;
+    if (isSqlState(obj.code)) return obj.code;
+    if (isSqlState(meta?.code)) return meta.code;
+    e = driverError ?? obj.cause;
   }
   return undefined;
+}
+
+// PL/pgSQL's P0001…P0004 are SQLSTATEs; Prisma's P1xxx–P6xxx are not.
+function isSqlState(code: unknown): code is string {
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^P[1-9][0-9]{3}$/.test(code);
 }
 
 /** True for a unique-constraint violation, from Prisma (P2002) or Postgres (23505). */

@@ -1,0 +1,92 @@
+import pg from 'pg';
+import { newId } from '../../src/ids';
+
+/** The ids written for one tenant by `seedTenant`, by table. */
+export interface SeededTenant {
+  id: string;
+  slug: string;
+  name: string;
+  rows: Record<string, string[]>;
+  apiKeyHash: string;
+}
+
+/**
+ * Writes a tenant with rows in every tenant-owned table, as the database owner (a
+ * superuser, which row-level security does not apply to), so that isolation tests
+ * read data they did not write through the path under test.
+ */
+export async function seedTenant(ownerUrl: string, slug: string): Promise<SeededTenant> {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  const id = newId('tenant');
+  const rows: Record<string, string[]> = {};
+  const insert = async (table: string, values: Record<string, unknown>) => {
+    const keys = Object.keys(values);
+    await client.query(
+      `INSERT INTO ${pg.escapeIdentifier(table)} (${keys.map((k) => pg.escapeIdentifier(k)).join(', ')})
+       VALUES (${keys.map((_, i) => `$${i + 1}`).join(', ')})`,
+      Object.values(values),
+    );
+    if (table !== 'tenants') (rows[table] ??= []).push(values.id as string);
+  };
+  try {
+    await client.query('BEGIN');
+    const name = `Network ${slug}`;
+    await insert('tenants', { id, slug, name, default_currency: 'EUR' });
+    const users = [newId('user'), newId('user')];
+    for (const [i, userId] of users.entries()) {
+      await insert('users', { id: userId, tenant_id: id, email: `user${i}@${slug}.test`, name: `User ${i}`, password_hash: 'x' });
+    }
+    const merchants = [newId('merchant'), newId('merchant')];
+    for (const [i, merchantId] of merchants.entries()) {
+      await insert('merchants', { id: merchantId, tenant_id: id, name: `Merchant ${i} of ${slug}`, default_currency: 'EUR' });
+    }
+    await insert('affiliates', { id: newId('affiliate'), tenant_id: id, name: `Affiliate of ${slug}`, email: `aff@${slug}.test` });
+    await insert('memberships', { id: newId('membership'), tenant_id: id, user_id: users[0], scope: 'network', role: 'owner' });
+    const apiKeyHash = `hash-${id}`;
+    await insert('api_keys', {
+      id: newId('apiKey'),
+      tenant_id: id,
+      merchant_id: merchants[0],
+      type: 'secret',
+      name: 'server',
+      prefix: 'sk_test',
+      key_hash: apiKeyHash,
+    });
+    await insert('auth_sessions', {
+      id: newId('session'),
+      tenant_id: id,
+      user_id: users[0],
+      family_id: newId('session'),
+      token_hash: `token-${id}`,
+      expires_at: new Date(Date.now() + 3_600_000),
+    });
+    await insert('audit_log', { id: newId('audit'), tenant_id: id, actor_type: 'user', action: 'merchant.created', subject_type: 'merchant' });
+    await insert('outbox', { id: newId('outbox'), tenant_id: id, topic: 'merchant.created', payload: '{}' });
+    await insert('domain_events', {
+      id: newId('event'),
+      tenant_id: id,
+      type: 'merchant.created',
+      subject_type: 'merchant',
+      subject_id: merchants[0],
+    });
+    await insert('emails', {
+      id: newId('email'),
+      tenant_id: id,
+      dedupe_key: 'welcome',
+      to_address: `user0@${slug}.test`,
+      subject: 'Welcome',
+      text_body: 'Hello',
+      template: 'welcome',
+      status: 'stored',
+      transport: 'store',
+    });
+    await client.query('COMMIT');
+    return { id, slug, name, rows, apiKeyHash };
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    await client.end();
+  }
+}
