@@ -92,6 +92,24 @@ describe('row-level security configuration', () => {
     expect((await app.query('SELECT current_user AS who')).rows[0].who).toBe('affnet_app');
   });
 
+  it('grants the application role data rights on every table but the migration history', async () => {
+    const { rows } = await owner.query<{ table: string; sel: boolean; ins: boolean; upd: boolean; del: boolean; trunc: boolean }>(
+      `SELECT c.relname AS table,
+              has_table_privilege('affnet_app', c.oid, 'SELECT') AS sel, has_table_privilege('affnet_app', c.oid, 'INSERT') AS ins,
+              has_table_privilege('affnet_app', c.oid, 'UPDATE') AS upd, has_table_privilege('affnet_app', c.oid, 'DELETE') AS del,
+              has_table_privilege('affnet_app', c.oid, 'TRUNCATE') AS trunc
+         FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY 1`,
+    );
+    const appendOnly = new Set(['audit_log', 'domain_events']);
+    for (const row of rows) {
+      const { table, ...rights } = row;
+      if (table === '_prisma_migrations') expect(rights, table).toEqual({ sel: false, ins: false, upd: false, del: false, trunc: false });
+      else if (appendOnly.has(table)) expect(rights, table).toEqual({ sel: true, ins: true, upd: false, del: false, trunc: false });
+      else expect(rights, table).toEqual({ sel: true, ins: true, upd: true, del: true, trunc: false });
+    }
+    expect(rows.length).toBe(tenantTables.length + 2);
+  });
+
   it('leaves the application role owning nothing: no table, view, sequence, schema or function', async () => {
     const owned = await owner.query(
       `SELECT relname AS name FROM pg_class WHERE relowner = 'affnet_app'::regrole
@@ -278,6 +296,24 @@ describe('cross-tenant look-ups', () => {
     );
     expect(rows.map((r) => r.proname)).toContain('auth_tenant_by_slug');
     for (const row of rows) expect(row.owner, row.proname).toBe('affnet_system');
+  });
+
+  it('cannot be fooled by a temporary table the caller creates in place of tenants or api_keys', async () => {
+    const attacker = await connect(db.appUrl);
+    await attacker.query(`CREATE TEMP TABLE tenants (id text, slug text, name text);
+      INSERT INTO tenants VALUES ('ten_forged', 'forged', 'Forged'), ('ten_forged', 'alpha', 'Forged');
+      GRANT SELECT ON tenants TO affnet_system;
+      CREATE TEMP TABLE api_keys (id text, tenant_id text, merchant_id text, type text, revoked_at timestamptz, key_hash text);
+      INSERT INTO api_keys VALUES ('key_forged', $$${tenantB.id}$$, 'mer_forged', 'secret', NULL, 'forged-hash');
+      GRANT SELECT ON api_keys TO affnet_system;`);
+    expect((await attacker.query('SELECT * FROM auth_tenant_by_slug($1)', ['forged'])).rows).toEqual([]);
+    expect((await attacker.query('SELECT id FROM auth_tenant_by_slug($1)', ['alpha'])).rows).toEqual([{ id: tenantA.id }]);
+    expect((await attacker.query('SELECT * FROM auth_api_key_lookup($1)', ['forged-hash'])).rows).toEqual([]);
+    const { rows } = await owner.query(
+      `SELECT proname, array_to_string(proconfig, ',') AS config FROM pg_proc
+        WHERE pronamespace = 'public'::regnamespace AND prosecdef`,
+    );
+    for (const row of rows) expect(row.config, row.proname).toMatch(/^search_path=.*pg_temp$/);
   });
 
   it('resolves an API key hash to its tenant without a tenant setting', async () => {
