@@ -217,4 +217,20 @@ describe('outbox relay', () => {
       { to_address: 'crash@example.com', status: 'stored', transport: 'none', dedupe_key: `${eventId}:network.created` },
     ]);
   });
+
+  it('the sweeper relays only rows older than 10 s (those the relay loop missed)', async () => {
+    const tenantId = await createTenant(prisma);
+    await recordNetworkCreated(tenantId, 'old@example.com');
+    const [old] = await unsentOutbox();
+    if (!old) throw new Error('no outbox row');
+    await ownerQuery(db.ownerUrl, "UPDATE outbox SET created_at = now() - interval '20 seconds' WHERE id = $1", [old.id]);
+    await recordNetworkCreated(tenantId, 'fresh@example.com');
+    const fresh = (await unsentOutbox()).find((r) => r.id !== old.id);
+
+    const ctx = { prisma, relay: createOutboxRelay({ pool, queues, logger }), mailTransport: null, logger };
+    const result = await routeJob('maintenance', ctx)({ name: 'outbox.sweep', data: {} } as never);
+    expect(result).toEqual({ claimed: 1, enqueued: 1, unknown: 0 });
+    expect(await queues.default.getJob(old.id)).toBeDefined();
+    expect(await unsentOutbox()).toEqual([fresh]);
+  });
 });

@@ -14,6 +14,8 @@ export interface FakeSmtpServer {
   received: ReceivedMail[];
   /** How many DATA commands were refused with a transient 451 (see `failFirst`). */
   refused: number;
+  /** Messages whose data has arrived (counted before the delayed reply). */
+  dataReceived: number;
   close(): Promise<void>;
 }
 
@@ -22,10 +24,10 @@ export interface FakeSmtpServer {
  * RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT. `failFirst` answers the first n
  * messages with a transient 451 after their data, to exercise retries.
  */
-export async function startFakeSmtpServer(options: { failFirst?: number } = {}): Promise<FakeSmtpServer> {
+export async function startFakeSmtpServer(options: { failFirst?: number; replyDelayMs?: number } = {}): Promise<FakeSmtpServer> {
   const received: ReceivedMail[] = [];
   const sockets = new Set<Socket>();
-  const state = { refused: 0 };
+  const state = { refused: 0, dataReceived: 0 };
 
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -49,17 +51,22 @@ export async function startFakeSmtpServer(options: { failFirst?: number } = {}):
         if (inData) {
           if (line === '.') {
             inData = false;
+            state.dataReceived++;
             const data = dataLines.join('\r\n');
-            if (state.refused < (options.failFirst ?? 0)) {
-              state.refused++;
-              reply('451 4.3.0 try again later');
-            } else {
-              const subject = /^Subject: (.*)$/im.exec(data)?.[1];
-              received.push({ from, to, data, subject });
-              reply('250 2.0.0 queued');
-            }
+            const mail = { from, to, data, subject: /^Subject: (.*)$/im.exec(data)?.[1] };
             from = '';
             to = [];
+            const answer = () => {
+              if (state.refused < (options.failFirst ?? 0)) {
+                state.refused++;
+                reply('451 4.3.0 try again later');
+              } else {
+                received.push(mail);
+                reply('250 2.0.0 queued');
+              }
+            };
+            if (options.replyDelayMs) setTimeout(answer, options.replyDelayMs);
+            else answer();
           } else {
             dataLines.push(line.startsWith('..') ? line.slice(1) : line);
           }
@@ -102,6 +109,9 @@ export async function startFakeSmtpServer(options: { failFirst?: number } = {}):
     received,
     get refused() {
       return state.refused;
+    },
+    get dataReceived() {
+      return state.dataReceived;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,12 +1,13 @@
 import type { Tx } from '@app/db/with-tenant';
+import { decodeCursor, pageOf } from '../shared/pagination';
 
 export type EmailStatus = 'stored' | 'sent' | 'failed';
 
 export interface ListEmailsInput {
   /** 1–100. */
   limit: number;
-  /** The `nextCursor` of the previous page. */
-  cursor?: string | null;
+  /** The `nextCursor` of the previous page (opaque; `bad_request` when malformed). */
+  cursor?: string;
   status?: EmailStatus;
 }
 
@@ -30,22 +31,24 @@ export interface EmailPage {
 }
 
 /**
- * The tenant's mails, newest first (ids are time-sortable), keyset-paginated by id.
- * Runs in the caller's `withTenant` transaction: RLS limits it to that tenant.
+ * The tenant's mails, newest first (ids are time-sortable), keyset-paginated by id with
+ * the platform's opaque cursors. Runs in the caller's `withTenant` transaction: RLS
+ * limits it to that tenant. Who may read them (network staff) is the caller's check.
  */
 export async function listEmails(tx: Tx, input: ListEmailsInput): Promise<EmailPage> {
   const limit = Math.min(Math.max(Math.trunc(input.limit), 1), 100);
+  const before = decodeCursor(input.cursor);
   const rows = await tx.email.findMany({
     where: {
-      ...(input.cursor ? { id: { lt: input.cursor } } : {}),
+      ...(before ? { id: { lt: before } } : {}),
       ...(input.status ? { status: input.status } : {}),
     },
     orderBy: { id: 'desc' },
     take: limit + 1,
   });
-  const page = rows.slice(0, limit);
+  const page = pageOf(rows, limit);
   return {
-    data: page.map((e) => ({
+    data: page.data.map((e) => ({
       id: e.id,
       to: e.toAddress,
       subject: e.subject,
@@ -58,6 +61,6 @@ export async function listEmails(tx: Tx, input: ListEmailsInput): Promise<EmailP
       createdAt: e.createdAt,
       sentAt: e.sentAt,
     })),
-    nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+    nextCursor: page.nextCursor,
   };
 }
