@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { appDatabaseUrl, type ApiEnv } from '@app/config/env';
 import { createPrisma, type PrismaClient } from '@app/db/client';
 import type { Deps } from '@app/domain/shared/deps';
@@ -48,6 +49,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const redis =
     options.redis ?? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', (error) => options.logger.warn({ err: error }, 'redis connection error'));
+  // Give Redis a moment to connect so the first requests see it; the API still starts
+  // (and the tracking edge still redirects) when Redis is down.
+  if (redis.status !== 'ready') {
+    await Promise.race([once(redis, 'ready'), new Promise((resolve) => setTimeout(resolve, 3_000).unref())]).catch(() => {});
+  }
 
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,

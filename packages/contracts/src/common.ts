@@ -47,7 +47,7 @@ export function page<T extends z.ZodType>(item: T) {
   return z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 }
 
-export const idParams = z.object({ id: z.string().min(1).max(100) }).strict();
+export const idParams = z.object({ id: z.string().min(1).max(200) }).strict();
 
 /** RFC 9457 problem details, with the platform's stable `code` and request id. */
 export const problem = z

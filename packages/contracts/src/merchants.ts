@@ -58,4 +58,4 @@ export const addMerchantUserBody = z
   .strict();
 
 export const updateMerchantUserBody = z.object({ role: merchantRole }).strict();
-export const merchantUserParams = z.object({ id: z.string().max(100), userId: z.string().max(100) }).strict();
+export const merchantUserParams = z.object({ id: z.string().max(200), userId: z.string().max(200) }).strict();
