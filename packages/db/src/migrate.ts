@@ -121,8 +121,40 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   }
 }
 
+/**
+ * Roles are cluster-wide while the advisory lock is per database: runners migrating two
+ * databases of one cluster at once (the launcher and a test run, two test templates)
+ * update the same pg_authid rows, and Postgres answers the loser with "tuple concurrently
+ * updated" or a duplicate-role error. The role set-up is one transaction, retried then.
+ */
 async function ensureRoles(client: pg.Client, appPassword: string): Promise<void> {
-  // Roles are cluster-wide: create them once, grant per database.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.query('BEGIN');
+      await setUpRoles(client, appPassword);
+      await client.query('COMMIT');
+      return;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      if (attempt >= ROLE_SETUP_ATTEMPTS || !isConcurrentRoleChange(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50));
+    }
+  }
+}
+
+const ROLE_SETUP_ATTEMPTS = 8;
+
+function isConcurrentRoleChange(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return (
+    code === '23505' || // unique_violation on pg_authid / pg_auth_members
+    code === '42710' || // duplicate_object
+    code === '40001' ||
+    (code === 'XX000' && /concurrently/.test(message ?? ''))
+  );
+}
+
+async function setUpRoles(client: pg.Client, appPassword: string): Promise<void> {
   await client.query(`DO $$ BEGIN
       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'affnet_system') THEN
         CREATE ROLE affnet_system NOLOGIN NOBYPASSRLS;

@@ -234,3 +234,14 @@ describe('migrate run concurrently', () => {
     expect(counts).toEqual(expected.map((name) => ({ migration_name: name, n: 1 })));
   });
 });
+
+describe('migrate run on several databases of one cluster at once', () => {
+  it('succeeds on each although the roles they set up are shared by the cluster', async () => {
+    const dbs = await Promise.all([emptyDatabase(), emptyDatabase(), emptyDatabase()]);
+    const expected = (await migrationsOnDisk()).map((m) => m.name);
+
+    const results = await Promise.allSettled(dbs.map((db) => migrate({ ownerUrl: db.ownerUrl, appPassword })));
+
+    expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : r.value.applied))).toEqual(dbs.map(() => expected));
+  });
+});
