@@ -165,9 +165,7 @@ async function setUpRoles(client: pg.Client, appPassword: string): Promise<void>
     END $$`);
   await client.query(`ALTER ROLE affnet_app PASSWORD ${pg.escapeLiteral(appPassword)}`);
   // The owner must be a member of affnet_system to hand it the functions it owns.
-  const { rows } = await client.query<{ member: boolean }>(
-    "SELECT pg_has_role(current_user, 'affnet_system', 'MEMBER') AS member",
-  );
+  const { rows } = await client.query<{ member: boolean }>("SELECT pg_has_role(current_user, 'affnet_system', 'MEMBER') AS member");
   if (!rows[0]?.member) await client.query('GRANT affnet_system TO current_user');
   const db = await client.query<{ db: string }>('SELECT current_database() AS db');
   await client.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(db.rows[0]!.db)} TO affnet_app`);

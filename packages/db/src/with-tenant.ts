@@ -15,12 +15,7 @@ export interface TenantTxOptions {
  * the transaction, committed or rolled back, and never leaks to the next user of the
  * pooled connection.
  */
-export async function withTenant<T>(
-  prisma: PrismaClient,
-  tenantId: string,
-  fn: (tx: Tx) => Promise<T>,
-  options: TenantTxOptions = {},
-): Promise<T> {
+export async function withTenant<T>(prisma: PrismaClient, tenantId: string, fn: (tx: Tx) => Promise<T>, options: TenantTxOptions = {}): Promise<T> {
   return prisma.$transaction(
     async (tx) => {
       await tx.$executeRaw`SELECT set_config('app.tenant_id', ${tenantId}, true)`;

@@ -101,8 +101,7 @@ function expectedColumnType(field: SchemaField): Partial<ColumnInfo> {
   switch (field.type) {
     case 'String':
       if (native?.name === 'Char') type = { data_type: 'character', character_maximum_length: Number(native.args[0]) };
-      else if (native?.name === 'VarChar')
-        type = { data_type: 'character varying', character_maximum_length: native.args[0] ? Number(native.args[0]) : null };
+      else if (native?.name === 'VarChar') type = { data_type: 'character varying', character_maximum_length: native.args[0] ? Number(native.args[0]) : null };
       else type = { data_type: 'text' };
       break;
     case 'Int':
@@ -200,7 +199,9 @@ describe('schema.prisma against the migrated database', () => {
         if (!col) continue; // reported above
         const dbDefault = col.column_default !== null;
         if (dbDefault !== field.hasDefault)
-          mismatches.push(`${model.table}.${field.column}: database default ${col.column_default ?? 'none'}, schema ${field.hasDefault ? 'has @default' : 'has none'}`);
+          mismatches.push(
+            `${model.table}.${field.column}: database default ${col.column_default ?? 'none'}, schema ${field.hasDefault ? 'has @default' : 'has none'}`,
+          );
       }
     }
     expect(mismatches).toEqual([]);
@@ -208,13 +209,8 @@ describe('schema.prisma against the migrated database', () => {
 
   it('backs every @id/@unique with a unique index and every @@index with an index, and declares every full index', () => {
     const key = (table: string, unique: boolean, cols: string[]) => `${table}${unique ? ' unique' : ''} (${cols.join(', ')})`;
-    const declared = models.flatMap((m) => [
-      ...m.uniques.map((cols) => key(m.table, true, cols)),
-      ...m.indexes.map((cols) => key(m.table, false, cols)),
-    ]);
-    const actual = indexes
-      .filter((i) => !UNMODELLED_TABLES.has(i.table))
-      .map((i) => key(i.table, i.unique, i.columns));
+    const declared = models.flatMap((m) => [...m.uniques.map((cols) => key(m.table, true, cols)), ...m.indexes.map((cols) => key(m.table, false, cols))]);
+    const actual = indexes.filter((i) => !UNMODELLED_TABLES.has(i.table)).map((i) => key(i.table, i.unique, i.columns));
     expect(declared.length).toBeGreaterThan(models.length);
     expect([...actual].sort()).toEqual([...declared].sort());
   });
@@ -224,8 +220,7 @@ describe('schema.prisma against the migrated database', () => {
     for (const model of models) {
       for (const field of model.fields) {
         if (field.column !== snakeCase(field.name)) offenders.push(`${model.name}.${field.name} → ${field.column}`);
-        if (field.type === 'DateTime' && field.nativeType?.name !== 'Timestamptz')
-          offenders.push(`${model.name}.${field.name} is not @db.Timestamptz`);
+        if (field.type === 'DateTime' && field.nativeType?.name !== 'Timestamptz') offenders.push(`${model.name}.${field.name} is not @db.Timestamptz`);
       }
     }
     expect(offenders).toEqual([]);
@@ -245,9 +240,7 @@ describe('every model round-trips every field through the generated client', () 
 
   it('writes and reads back every field of every model as the application role, inside withTenant', async () => {
     const plan = roundTripPlan(models);
-    expect(plan.steps.map((step) => step.model).sort(), 'every model has a place in the round-trip plan').toEqual(
-      models.map((m) => m.name).sort(),
-    );
+    expect(plan.steps.map((step) => step.model).sort(), 'every model has a place in the round-trip plan').toEqual(models.map((m) => m.name).sort());
 
     const written = await withTenant(prisma, plan.tenantId, async (tx) => {
       const done: { model: SchemaModel; row: Record<string, unknown>; readBack: Record<string, unknown> }[] = [];
@@ -271,7 +264,10 @@ describe('every model round-trips every field through the generated client', () 
     for (const model of models) {
       const rows = written.filter((w) => w.model === model).map((w) => w.row);
       const unset = model.fields.filter((f) => rows.every((r) => r[f.name] === null || r[f.name] === undefined));
-      expect(unset.map((f) => f.name), `${model.name} fields never given a value`).toEqual([]);
+      expect(
+        unset.map((f) => f.name),
+        `${model.name} fields never given a value`,
+      ).toEqual([]);
     }
 
     // The values landed in the columns schema.prisma names (read as the owner, bypassing Prisma).

@@ -72,12 +72,9 @@ const migrationRows = (url: string) =>
   );
 
 const publicTables = async (url: string) =>
-  (
-    await query<{ table_name: string }>(
-      url,
-      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
-    )
-  ).map((r) => r.table_name);
+  (await query<{ table_name: string }>(url, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`)).map(
+    (r) => r.table_name,
+  );
 
 const tableExists = async (url: string, table: string) =>
   (await query<{ oid: string | null }>(url, 'SELECT to_regclass($1)::text AS oid', [table]))[0]?.oid !== null;
@@ -159,10 +156,7 @@ describe('migrate with an edited migration', () => {
     await writeFile(file, bytes);
     await addMigration(dir, '29991231000000_later', 'CREATE TABLE later_marker (id integer);');
 
-    const error = await expectMigrationError(
-      migrate({ ownerUrl: db.ownerUrl, appPassword, migrationsDir: dir }),
-      'checksum_mismatch',
-    );
+    const error = await expectMigrationError(migrate({ ownerUrl: db.ownerUrl, appPassword, migrationsDir: dir }), 'checksum_mismatch');
     expect(error.message).toContain(first.name);
 
     expect(await migrationRows(db.ownerUrl)).toEqual(rowsBefore);
@@ -186,10 +180,7 @@ describe('migrate with a failing migration', () => {
        SELECT * FROM table_that_does_not_exist;`,
     );
 
-    const error = await expectMigrationError(
-      migrate({ ownerUrl: db.ownerUrl, appPassword, migrationsDir: dir }),
-      'apply_failed',
-    );
+    const error = await expectMigrationError(migrate({ ownerUrl: db.ownerUrl, appPassword, migrationsDir: dir }), 'apply_failed');
     expect(error.message).toContain(broken);
     expect(error.message).toContain('table_that_does_not_exist');
 
@@ -198,10 +189,7 @@ describe('migrate with a failing migration', () => {
     expect(rows.map((r) => r.migration_name)).toEqual(good.map((m) => m.name));
     expect(rows.every((r) => r.finished_at !== null)).toBe(true);
     expect(await tableExists(db.ownerUrl, 'broken_marker')).toBe(false);
-    const columns = await query(
-      db.ownerUrl,
-      `SELECT 1 FROM information_schema.columns WHERE table_name = 'tenants' AND column_name = 'broken_column'`,
-    );
+    const columns = await query(db.ownerUrl, `SELECT 1 FROM information_schema.columns WHERE table_name = 'tenants' AND column_name = 'broken_column'`);
     expect(columns).toHaveLength(0);
 
     // Once fixed, the same migration applies: the failure did not leave it stuck.
@@ -217,10 +205,7 @@ describe('migrate run concurrently', () => {
     const db = await emptyDatabase();
     const expected = (await migrationsOnDisk()).map((m) => m.name);
 
-    const results = await Promise.all([
-      migrate({ ownerUrl: db.ownerUrl, appPassword }),
-      migrate({ ownerUrl: db.ownerUrl, appPassword }),
-    ]);
+    const results = await Promise.all([migrate({ ownerUrl: db.ownerUrl, appPassword }), migrate({ ownerUrl: db.ownerUrl, appPassword })]);
 
     const applied = results.flatMap((r) => r.applied).sort();
     expect(applied).toEqual(expected);

@@ -63,7 +63,18 @@ const countAs = async (client: pg.Client, table: string) =>
 describe('row-level security configuration', () => {
   it('is enabled and forced on every table with a tenant_id, and on tenants', async () => {
     expect(tenantTables).toEqual(
-      expect.arrayContaining(['users', 'memberships', 'merchants', 'affiliates', 'api_keys', 'auth_sessions', 'audit_log', 'outbox', 'domain_events', 'emails']),
+      expect.arrayContaining([
+        'users',
+        'memberships',
+        'merchants',
+        'affiliates',
+        'api_keys',
+        'auth_sessions',
+        'audit_log',
+        'outbox',
+        'domain_events',
+        'emails',
+      ]),
     );
     const { rows } = await owner.query<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }>(
       `SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class
@@ -140,15 +151,10 @@ describe('a session without a tenant setting', () => {
 
   it('cannot insert', async () => {
     const merchant = rejection(
-      app.query(`INSERT INTO merchants (id, tenant_id, name, default_currency) VALUES ($1, $2, 'Intruder', 'EUR')`, [
-        newId('merchant'),
-        tenantA.id,
-      ]),
+      app.query(`INSERT INTO merchants (id, tenant_id, name, default_currency) VALUES ($1, $2, 'Intruder', 'EUR')`, [newId('merchant'), tenantA.id]),
     );
     expect(await merchant).toMatchObject({ code: '42501', message: expect.stringContaining('row-level security') });
-    const tenant = rejection(
-      app.query(`INSERT INTO tenants (id, slug, name, default_currency) VALUES ($1, 'intruder', 'Intruder', 'EUR')`, [newId('tenant')]),
-    );
+    const tenant = rejection(app.query(`INSERT INTO tenants (id, slug, name, default_currency) VALUES ($1, 'intruder', 'Intruder', 'EUR')`, [newId('tenant')]));
     expect(await tenant).toMatchObject({ code: '42501', message: expect.stringContaining('row-level security') });
     expect(await countAs(owner, 'tenants')).toBe(2);
   });
@@ -212,8 +218,11 @@ describe('withTenant', () => {
     expect(result.deleted.count).toBe(0);
     // An unfiltered update reaches only the tenant's own rows.
     expect(result.everything.count).toBe(tenantA.rows.affiliates!.length);
-    const b = await owner.query(`SELECT name, website FROM merchants WHERE id = ANY ($1) UNION ALL
-                                 SELECT name, website FROM affiliates WHERE tenant_id = $2`, [foreign, tenantB.id]);
+    const b = await owner.query(
+      `SELECT name, website FROM merchants WHERE id = ANY ($1) UNION ALL
+                                 SELECT name, website FROM affiliates WHERE tenant_id = $2`,
+      [foreign, tenantB.id],
+    );
     expect(b.rows.every((r) => r.name !== 'Hijacked' && r.website === null)).toBe(true);
     expect(await countAs(owner, 'users')).toBe(4);
   });
@@ -221,8 +230,10 @@ describe('withTenant', () => {
 
 describe('a pooled connection after withTenant', () => {
   const settingAndPid = async (client: PrismaClient) =>
-    (await client.$queryRaw<{ setting: string | null; pid: number }[]>`
-      SELECT current_setting('app.tenant_id', true) AS setting, pg_backend_pid() AS pid`)[0]!;
+    (
+      await client.$queryRaw<{ setting: string | null; pid: number }[]>`
+      SELECT current_setting('app.tenant_id', true) AS setting, pg_backend_pid() AS pid`
+    )[0]!;
 
   it('keeps no tenant setting after a rolled-back or a committed transaction', async () => {
     const single = createPrisma({ url: db.appUrl, poolSize: 1 });
@@ -259,9 +270,11 @@ describe('a pooled connection after withTenant', () => {
     const pool = new pg.Pool({ connectionString: db.appUrl, max: 1 });
     try {
       const probe = async () =>
-        (await pool.query<{ setting: string | null; n: number }>(
-          `SELECT current_setting('app.tenant_id', true) AS setting, (SELECT count(*)::int FROM users) AS n`,
-        )).rows[0]!;
+        (
+          await pool.query<{ setting: string | null; n: number }>(
+            `SELECT current_setting('app.tenant_id', true) AS setting, (SELECT count(*)::int FROM users) AS n`,
+          )
+        ).rows[0]!;
       const tx = await pool.connect();
       await tx.query('BEGIN');
       await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantA.id]);
@@ -336,9 +349,7 @@ describe('audit_log and domain_events', () => {
         updateMany(a: object): Promise<unknown>;
         deleteMany(a: object): Promise<unknown>;
       };
-    const updated = await rejection(
-      withTenant(prisma, tenantA.id, (tx) => delegate(tx).updateMany({ where: { id }, data: { subjectType: 'tampered' } })),
-    );
+    const updated = await rejection(withTenant(prisma, tenantA.id, (tx) => delegate(tx).updateMany({ where: { id }, data: { subjectType: 'tampered' } })));
     const deleted = await rejection(withTenant(prisma, tenantA.id, (tx) => delegate(tx).deleteMany({ where: { id } })));
     expect(pgErrorCode(updated)).toBe('42501');
     expect(pgErrorCode(deleted)).toBe('42501');

@@ -63,9 +63,7 @@ describe('pgErrorCode and isUniqueViolation', () => {
   const merchant = () => ({ id: newId('merchant'), tenantId: tenant.id, name: 'M', defaultCurrency: 'EUR' });
 
   it('give the SQLSTATE of a model query refused by row-level security, not Prisma’s code', async () => {
-    const error = await failure(
-      withTenant(prisma, tenant.id, (tx) => tx.merchant.create({ data: { ...merchant(), tenantId: newId('tenant') } })),
-    );
+    const error = await failure(withTenant(prisma, tenant.id, (tx) => tx.merchant.create({ data: { ...merchant(), tenantId: newId('tenant') } })));
     expect(error).toBeInstanceOf(Prisma.PrismaClientKnownRequestError);
     expect(pgErrorCode(error)).toBe('42501');
     expect(isUniqueViolation(error)).toBe(false);

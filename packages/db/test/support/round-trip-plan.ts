@@ -87,10 +87,7 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
       model: name,
       rows: rows.map((override, row) =>
         Object.fromEntries(
-          model.fields.map((field, index) => [
-            field.name,
-            field.name in override ? override[field.name] : generatedValue(name, field, index, row),
-          ]),
+          model.fields.map((field, index) => [field.name, field.name in override ? override[field.name] : generatedValue(name, field, index, row)]),
         ),
       ),
     };

@@ -27,7 +27,7 @@ export async function seedTenant(ownerUrl: string, slug: string): Promise<Seeded
        VALUES (${keys.map((_, i) => `$${i + 1}`).join(', ')})`,
       Object.values(values),
     );
-    if (table !== 'tenants') (rows[table] ??= []).push(values.id as string);
+    if (table !== 'tenants') rows[table] = [...(rows[table] ?? []), values.id as string];
   };
   try {
     await client.query('BEGIN');
