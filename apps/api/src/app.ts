@@ -16,7 +16,7 @@ import { registerMetrics } from './plugins/metrics';
 import { registerOpenApi } from './plugins/openapi';
 import { affiliateRoutes } from './routes/affiliates';
 import { apiKeyRoutes } from './routes/api-keys';
-import { auditRoutes } from './routes/audit-log';
+import { networkRoutes } from './routes/network';
 import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { merchantRoutes } from './routes/merchants';
@@ -113,7 +113,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   merchantRoutes(app, deps);
   affiliateRoutes(app, deps);
   apiKeyRoutes(app, deps);
-  auditRoutes(app, deps);
+  networkRoutes(app, deps);
 
   app.addHook('onClose', async () => {
     if (!options.prisma) await prisma.$disconnect();

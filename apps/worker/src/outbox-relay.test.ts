@@ -103,7 +103,7 @@ describe('outbox relay', () => {
     const waitingBefore = await queues.default.getWaitingCount();
 
     const relay = createOutboxRelay({ pool, queues, logger });
-    expect(await relay.drain()).toEqual({ claimed: 3, enqueued: 3, unknown: 0 });
+    expect(await relay.drain()).toEqual({ claimed: 3, enqueued: 3, });
     expect(await unsentOutbox()).toEqual([]);
     expect(await queues.default.getWaitingCount()).toBe(waitingBefore + 3);
 
@@ -118,7 +118,7 @@ describe('outbox relay', () => {
     expect(sent.map((r) => r.attempts)).toEqual([1, 1, 1]);
 
     // A second run finds nothing to do.
-    expect(await relay.drain()).toEqual({ claimed: 0, enqueued: 0, unknown: 0 });
+    expect(await relay.drain()).toEqual({ claimed: 0, enqueued: 0, });
     expect(await queues.default.getWaitingCount()).toBe(waitingBefore + 3);
   });
 
@@ -157,18 +157,21 @@ describe('outbox relay', () => {
     expect(await unsentOutbox()).toEqual([]);
   });
 
-  it('leaves rows with an unknown topic unsent and relays the others', async () => {
+  it('leaves rows with an unknown topic unsent, and a pile of them never blocks the others', async () => {
     const tenantId = await createTenant(prisma);
-    const unknownId = newId('outbox');
+    const unknownIds = Array.from({ length: 150 }, () => newId('outbox'));
     await withTenant(prisma, tenantId, async (tx) => {
-      await tx.outbox.create({ data: { id: unknownId, tenantId, topic: 'nobody.listens', payload: {} } });
+      await tx.outbox.createMany({ data: unknownIds.map((id) => ({ id, tenantId, topic: 'nobody.listens', payload: {} })) });
       await recordEvent(tx, { tenantId, type: 'merchant.created', subjectType: 'merchant', subjectId: 'mer_x' });
     });
-    const result = await createOutboxRelay({ pool, queues, logger }).drain();
-    expect(result).toEqual({ claimed: 2, enqueued: 1, unknown: 1 });
-    expect(await unsentOutbox()).toEqual([{ id: unknownId, topic: 'nobody.listens' }]);
-    expect(await queues.default.getJob(unknownId)).toBeUndefined();
-    await ownerQuery(db.ownerUrl, 'DELETE FROM outbox WHERE id = $1', [unknownId]);
+    // The 150 older unknown rows sort first; a claim of 100 must still reach the event.
+    const result = await createOutboxRelay({ pool, queues, logger }).runOnce({ limit: 100 });
+    expect(result).toEqual({ claimed: 1, enqueued: 1 });
+    const unsent = await unsentOutbox();
+    expect(unsent.length).toBe(150);
+    expect(unsent.every((r) => r.topic === 'nobody.listens')).toBe(true);
+    expect(await queues.default.getJob(unknownIds[0]!)).toBeUndefined();
+    await ownerQuery(db.ownerUrl, 'DELETE FROM outbox WHERE id = ANY($1)', [unknownIds]);
   });
 
   it('after a crash between enqueue and mark-sent, re-relays under the same job id: one job, one email', async () => {
@@ -190,7 +193,7 @@ describe('outbox relay', () => {
     expect(await queues.default.getJob(row.id)).toBeDefined();
     expect(await unsentOutbox()).toEqual([row]);
 
-    expect(await relay.runOnce()).toEqual({ claimed: 1, enqueued: 1, unknown: 0 });
+    expect(await relay.runOnce()).toEqual({ claimed: 1, enqueued: 1, });
     expect(await unsentOutbox()).toEqual([]);
     expect(await queues.default.getWaitingCount()).toBe(waitingBefore + 1);
     const jobs = await queues.default.getJobs(['waiting']);
@@ -229,7 +232,7 @@ describe('outbox relay', () => {
 
     const ctx = { prisma, relay: createOutboxRelay({ pool, queues, logger }), mailTransport: null, logger };
     const result = await routeJob('maintenance', ctx)({ name: 'outbox.sweep', data: {} } as never);
-    expect(result).toEqual({ claimed: 1, enqueued: 1, unknown: 0 });
+    expect(result).toEqual({ claimed: 1, enqueued: 1, });
     expect(await queues.default.getJob(old.id)).toBeDefined();
     expect(await unsentOutbox()).toEqual([fresh]);
   });

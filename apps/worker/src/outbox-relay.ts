@@ -1,4 +1,4 @@
-import { isJobName, type JobName, jobs } from '@app/domain/jobs/catalogue';
+import { type JobName, jobs } from '@app/domain/jobs/catalogue';
 import type { JobsOptions } from 'bullmq';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -36,8 +36,6 @@ export interface RelayRunOptions {
 export interface RelayRunResult {
   claimed: number;
   enqueued: number;
-  /** Rows whose topic is not a known job: left unsent. */
-  unknown: number;
 }
 
 export interface OutboxRelayDeps {
@@ -64,10 +62,10 @@ export function jobOptionsFor(topic: JobName, outboxId: string): JobsOptions {
   };
 }
 
-export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
-  // Unknown rows come back on every claim; say so once per row, not every poll.
-  const reportedUnknown = new Set<string>();
+/** Topics this release can run; rows of other topics wait unclaimed for one that can. */
+const KNOWN_TOPICS = Object.keys(jobs);
 
+export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   async function runOnce(options: RelayRunOptions = {}): Promise<RelayRunResult> {
     const limit = options.limit ?? 100;
     const client = await deps.pool.connect();
@@ -75,22 +73,11 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<OutboxRow>(
-        'SELECT id, tenant_id, topic, payload FROM outbox_claim($1, $2::interval)',
-        [limit, `${options.minAgeMs ?? 0} milliseconds`],
+        'SELECT id, tenant_id, topic, payload FROM outbox_claim($1, $2::text[], $3::interval)',
+        [limit, KNOWN_TOPICS, `${options.minAgeMs ?? 0} milliseconds`],
       );
-      const known: (OutboxRow & { topic: JobName })[] = [];
-      for (const row of rows) {
-        if (isJobName(row.topic)) {
-          known.push(row as OutboxRow & { topic: JobName });
-        } else if (!reportedUnknown.has(row.id)) {
-          if (reportedUnknown.size > 10_000) reportedUnknown.clear();
-          reportedUnknown.add(row.id);
-          deps.logger.error(
-            { outboxId: row.id, topic: row.topic, tenantId: row.tenant_id },
-            'outbox row has an unknown topic; left unsent',
-          );
-        }
-      }
+      // outbox_claim returns only topics of the catalogue.
+      const known = rows as (OutboxRow & { topic: JobName })[];
 
       for (const queueName of ['default', 'email'] as const) {
         const batch = known.filter((row) => jobs[row.topic].queue === queueName);
@@ -108,7 +95,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
       if (ids.length > 0) await client.query('SELECT outbox_mark_sent($1::text[])', [ids]);
       await client.query('COMMIT');
       if (ids.length > 0) deps.logger.debug({ count: ids.length }, 'outbox rows relayed');
-      return { claimed: rows.length, enqueued: ids.length, unknown: rows.length - ids.length };
+      return { claimed: rows.length, enqueued: ids.length };
     } catch (error) {
       try {
         await client.query('ROLLBACK');
@@ -125,12 +112,11 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
 
   async function drain(options: RelayRunOptions = {}): Promise<RelayRunResult> {
     const limit = options.limit ?? 100;
-    const total: RelayRunResult = { claimed: 0, enqueued: 0, unknown: 0 };
+    const total: RelayRunResult = { claimed: 0, enqueued: 0 };
     for (;;) {
       const result = await runOnce({ ...options, limit });
       total.claimed += result.claimed;
       total.enqueued += result.enqueued;
-      total.unknown += result.unknown;
       if (result.claimed < limit || result.enqueued === 0) return total;
     }
   }

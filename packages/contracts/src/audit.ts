@@ -23,20 +23,21 @@ export const auditListQuery = listQuery
 
 export const emailSchema = z.object({
   id: z.string(),
-  toAddress: z.string(),
+  to: z.string(),
   subject: z.string(),
-  textBody: z.string(),
-  htmlBody: z.string().nullable(),
   template: z.string(),
   status: z.enum(['stored', 'sent', 'failed']),
-  transport: z.string(),
+  transport: z.string().describe('smtp, or none when no SMTP server is configured'),
   error: z.string().nullable(),
+  text: z.string(),
+  html: z.string().nullable(),
   createdAt: z.string(),
   sentAt: z.string().nullable(),
 });
 
 export const emailListQuery = listQuery
   .extend({
+    limit: z.coerce.number().int().min(1).max(100).default(50),
     status: z.enum(['stored', 'sent', 'failed']).optional(),
   })
   .strict();

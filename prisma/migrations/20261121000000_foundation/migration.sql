@@ -134,7 +134,7 @@ CREATE TABLE outbox (
   sent_at    timestamptz(3),
   attempts   integer NOT NULL DEFAULT 0
 );
-CREATE INDEX outbox_unsent_idx ON outbox (id) WHERE sent_at IS NULL;
+CREATE INDEX outbox_unsent_idx ON outbox (topic, id) WHERE sent_at IS NULL;
 
 CREATE TABLE domain_events (
   id           text PRIMARY KEY,
@@ -197,30 +197,34 @@ BEGIN
 END $$;
 
 -- Cross-tenant look-ups the application needs before it knows the tenant, as narrow
--- SECURITY DEFINER functions owned by affnet_system (never a table-wide bypass).
+-- SECURITY DEFINER functions owned by affnet_system (never a table-wide bypass). Their
+-- search_path names pg_temp last: otherwise a caller's temporary table called api_keys
+-- or tenants would be read in place of the real one.
 CREATE FUNCTION auth_tenant_by_slug(p_slug text) RETURNS TABLE (id text, slug text, name text)
-  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS
   $$ SELECT t.id, t.slug, t.name FROM tenants t WHERE t.slug = lower(p_slug) $$;
 
 CREATE FUNCTION auth_api_key_lookup(p_hash text)
   RETURNS TABLE (id text, tenant_id text, merchant_id text, type text, revoked_at timestamptz)
-  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS
   $$ SELECT k.id, k.tenant_id, k.merchant_id, k.type, k.revoked_at FROM api_keys k WHERE k.key_hash = p_hash $$;
 
 CREATE FUNCTION auth_session_tenant(p_hash text) RETURNS text
-  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS
   $$ SELECT s.tenant_id FROM auth_sessions s WHERE s.token_hash = p_hash $$;
 
--- The outbox relay claims unsent rows of every tenant; locks hold until the caller's
--- transaction ends, so two relays never take the same row.
-CREATE FUNCTION outbox_claim(p_limit integer, p_min_age interval DEFAULT '0 seconds')
+-- The outbox relay claims unsent rows of every tenant whose topic it knows (rows of a
+-- topic a newer release introduced wait for a worker that knows it, without blocking
+-- the others); locks hold until the caller's transaction ends, so two relays never
+-- take the same row.
+CREATE FUNCTION outbox_claim(p_limit integer, p_topics text[], p_min_age interval DEFAULT '0 seconds')
   RETURNS SETOF outbox
-  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public AS
-  $$ SELECT * FROM outbox WHERE sent_at IS NULL AND created_at <= now() - p_min_age
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS
+  $$ SELECT * FROM outbox WHERE sent_at IS NULL AND topic = ANY (p_topics) AND created_at <= now() - p_min_age
      ORDER BY id LIMIT p_limit FOR UPDATE SKIP LOCKED $$;
 
 CREATE FUNCTION outbox_mark_sent(p_ids text[]) RETURNS integer
-  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public AS
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS
   $$ WITH u AS (UPDATE outbox SET sent_at = now(), attempts = attempts + 1
                 WHERE id = ANY (p_ids) AND sent_at IS NULL RETURNING 1)
      SELECT count(*)::integer FROM u $$;
@@ -238,7 +242,7 @@ GRANT UPDATE ON outbox TO affnet_system;
 ALTER FUNCTION auth_tenant_by_slug(text) OWNER TO affnet_system;
 ALTER FUNCTION auth_api_key_lookup(text) OWNER TO affnet_system;
 ALTER FUNCTION auth_session_tenant(text) OWNER TO affnet_system;
-ALTER FUNCTION outbox_claim(integer, interval) OWNER TO affnet_system;
+ALTER FUNCTION outbox_claim(integer, text[], interval) OWNER TO affnet_system;
 ALTER FUNCTION outbox_mark_sent(text[]) OWNER TO affnet_system;
 
 -- The application role: data rights on every table, owner of none.

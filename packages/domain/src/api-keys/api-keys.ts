@@ -73,7 +73,7 @@ export async function createApiKey(
       type: 'api_key.created',
       subjectType: 'api_key',
       subjectId: row.id,
-      payload: { merchantId: merchant.id, merchantName: merchant.name, keyName: input.name, keyType: input.type, prefix: row.prefix, email: creator?.email, name: creator?.name },
+      payload: { merchantId: merchant.id, merchantName: merchant.name, keyName: input.name, keyType: input.type, keyPrefix: row.prefix, email: creator?.email, name: creator?.name },
     });
     return { ...toApiKeyView(row), key };
   });
