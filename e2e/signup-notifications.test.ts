@@ -4,7 +4,6 @@ import { apiEnvSchema, workerEnvSchema } from '@app/config/env';
 import { loadTestEnv } from '@app/config/test-env';
 import { createTestDatabase, type TestDatabase } from '@app/db/testing/test-database';
 import { type RunningWorker, startWorker } from '@app/worker/start-worker';
-import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // which a network admin reads back through the API (no SMTP configured here).
 
 let db: TestDatabase;
-let api: FastifyInstance;
+let api: Awaited<ReturnType<typeof buildApp>>;
 let worker: RunningWorker;
 const prefix = `e2e:${randomBytes(4).toString('hex')}`;
 
