@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { appDatabaseUrl, type ApiEnv } from '@app/config/env';
+import { type ApiEnv, appDatabaseUrl } from '@app/config/env';
 import { createPrisma, type PrismaClient } from '@app/db/client';
 import type { Deps } from '@app/domain/shared/deps';
 import cors from '@fastify/cors';
@@ -16,10 +16,10 @@ import { registerMetrics } from './plugins/metrics';
 import { registerOpenApi } from './plugins/openapi';
 import { affiliateRoutes } from './routes/affiliates';
 import { apiKeyRoutes } from './routes/api-keys';
-import { networkRoutes } from './routes/network';
 import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { merchantRoutes } from './routes/merchants';
+import { networkRoutes } from './routes/network';
 
 export interface BuildAppOptions {
   config: ApiEnv;
@@ -46,8 +46,7 @@ function parseTrustProxy(value: string): boolean | string | ((address: string, h
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options;
   const prisma = options.prisma ?? createPrisma({ url: appDatabaseUrl(config), poolSize: config.DATABASE_POOL_SIZE });
-  const redis =
-    options.redis ?? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const redis = options.redis ?? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', (error) => options.logger.warn({ err: error }, 'redis connection error'));
   // Give Redis a moment to connect so the first requests see it; the API still starts
   // (and the tracking edge still redirects) when Redis is down.
@@ -84,7 +83,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerErrorHandling(app);
   await app.register(helmet, { global: true, contentSecurityPolicy: { useDefaults: true } });
   await app.register(cors, {
-    origin: config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    origin: config.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     credentials: true,
     exposedHeaders: ['x-request-id', 'retry-after'],
   });

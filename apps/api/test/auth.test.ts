@@ -53,9 +53,17 @@ describe('sign-up and sign-in', () => {
     expect(partner.affiliate).toMatchObject({ status: 'active' });
     const me = await h.request({ method: 'GET', url: '/v1/me', token: partner.accessToken });
     expect(me.body.memberships).toEqual([{ scope: 'affiliate', affiliateId: partner.affiliate.id, role: 'owner' }]);
-    const dup = await h.request({ method: 'POST', url: '/v1/partners/signup', payload: { network: 'nordic', name: 'Bob', email: 'BOB@blog.example', password: PASSWORD } });
+    const dup = await h.request({
+      method: 'POST',
+      url: '/v1/partners/signup',
+      payload: { network: 'nordic', name: 'Bob', email: 'BOB@blog.example', password: PASSWORD },
+    });
     expectProblem(dup, 409, 'already_exists');
-    const unknown = await h.request({ method: 'POST', url: '/v1/partners/signup', payload: { network: 'nowhere', name: 'Bob', email: 'b2@blog.example', password: PASSWORD } });
+    const unknown = await h.request({
+      method: 'POST',
+      url: '/v1/partners/signup',
+      payload: { network: 'nowhere', name: 'Bob', email: 'b2@blog.example', password: PASSWORD },
+    });
     expectProblem(unknown, 404, 'not_found');
   });
 });
@@ -83,7 +91,10 @@ describe('access tokens', () => {
   it('refuses a tampered token (claims changed, signature kept) and one signed with another secret', async () => {
     const [header, payload, signature] = net.token.split('.');
     const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
-    claims.mbs = [{ scope: 'network', role: 'owner' }, { scope: 'merchant', merchantId: 'mer_x', role: 'owner' }];
+    claims.mbs = [
+      { scope: 'network', role: 'owner' },
+      { scope: 'merchant', merchantId: 'mer_x', role: 'owner' },
+    ];
     const tampered = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
     expectProblem(await h.request({ method: 'GET', url: '/v1/me', token: tampered }), 401, 'invalid_token');
 

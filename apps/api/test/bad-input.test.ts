@@ -93,7 +93,11 @@ describe('other inputs', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: Awaited<ReturnType<Harness['request']>> = await h.request({ method: 'GET', url: `/v1/merchants?limit=2${cursor ? `&cursor=${cursor}` : ''}`, token: net.token });
+      const res: Awaited<ReturnType<Harness['request']>> = await h.request({
+        method: 'GET',
+        url: `/v1/merchants?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        token: net.token,
+      });
       expect(res.body.data.length).toBeLessThanOrEqual(2);
       seen.push(...res.body.data.map((m: { id: string }) => m.id));
       cursor = res.body.nextCursor;

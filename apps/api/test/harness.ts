@@ -78,7 +78,12 @@ export async function signUpNetwork(h: Harness, slug: string) {
     payload: { network: { name: `Network ${slug}`, slug }, owner: { name: 'Owner', email: `owner@${slug}.example`, password: PASSWORD } },
   });
   if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { token: res.body.accessToken as string, refreshToken: res.body.refreshToken as string, tenantId: res.body.tenant.id as string, userId: res.body.user.id as string };
+  return {
+    token: res.body.accessToken as string,
+    refreshToken: res.body.refreshToken as string,
+    tenantId: res.body.tenant.id as string,
+    userId: res.body.user.id as string,
+  };
 }
 
 export async function createMerchant(h: Harness, networkToken: string, name: string, ownerEmail: string) {

@@ -16,7 +16,12 @@ beforeAll(async () => {
   shoes = (await createMerchant(h, net.token, 'Shoes', 'owner@shoes.example')).id;
   bags = (await createMerchant(h, net.token, 'Bags', 'owner@bags.example')).id;
   shoesOwner = (await logIn(h, 'roles', 'owner@shoes.example')).accessToken;
-  const added = await h.request({ method: 'POST', url: `/v1/merchants/${shoes}/users`, token: shoesOwner, payload: { name: 'Ann', email: 'ann@shoes.example', password: PASSWORD, role: 'analyst' } });
+  const added = await h.request({
+    method: 'POST',
+    url: `/v1/merchants/${shoes}/users`,
+    token: shoesOwner,
+    payload: { name: 'Ann', email: 'ann@shoes.example', password: PASSWORD, role: 'analyst' },
+  });
   expect(added.status).toBe(201);
   analyst = (await logIn(h, 'roles', 'ann@shoes.example')).accessToken;
   bob = await signUpPartner(h, 'roles', 'bob@blog.example');
@@ -37,16 +42,33 @@ describe('affiliates', () => {
   it('reads and edits only its own account, and cannot change its own status', async () => {
     expect((await h.request({ method: 'GET', url: `/v1/affiliates/${bob.affiliate.id}`, token: bob.accessToken })).status).toBe(200);
     expectProblem(await h.request({ method: 'GET', url: `/v1/affiliates/${eve.affiliate.id}`, token: bob.accessToken }), 404, 'not_found');
-    expectProblem(await h.request({ method: 'PATCH', url: `/v1/affiliates/${eve.affiliate.id}`, token: bob.accessToken, payload: { name: 'Eve?' } }), 404, 'not_found');
+    expectProblem(
+      await h.request({ method: 'PATCH', url: `/v1/affiliates/${eve.affiliate.id}`, token: bob.accessToken, payload: { name: 'Eve?' } }),
+      404,
+      'not_found',
+    );
     const renamed = await h.request({ method: 'PATCH', url: `/v1/affiliates/${bob.affiliate.id}`, token: bob.accessToken, payload: { name: 'Bob Blog' } });
     expect(renamed.body.name).toBe('Bob Blog');
-    expectProblem(await h.request({ method: 'PATCH', url: `/v1/affiliates/${bob.affiliate.id}`, token: bob.accessToken, payload: { status: 'active' } }), 403, 'forbidden');
+    expectProblem(
+      await h.request({ method: 'PATCH', url: `/v1/affiliates/${bob.affiliate.id}`, token: bob.accessToken, payload: { status: 'active' } }),
+      403,
+      'forbidden',
+    );
   });
 
   it('a suspended affiliate can no longer sign in or refresh', async () => {
-    const suspended = await h.request({ method: 'PATCH', url: `/v1/affiliates/${eve.affiliate.id}`, token: net.token, payload: { status: 'suspended', reason: 'fraud review' } });
+    const suspended = await h.request({
+      method: 'PATCH',
+      url: `/v1/affiliates/${eve.affiliate.id}`,
+      token: net.token,
+      payload: { status: 'suspended', reason: 'fraud review' },
+    });
     expect(suspended.body.status).toBe('suspended');
-    expectProblem(await h.request({ method: 'POST', url: '/v1/auth/login', payload: { network: 'roles', email: 'eve@blog.example', password: PASSWORD } }), 403, 'account_suspended');
+    expectProblem(
+      await h.request({ method: 'POST', url: '/v1/auth/login', payload: { network: 'roles', email: 'eve@blog.example', password: PASSWORD } }),
+      403,
+      'account_suspended',
+    );
     expectProblem(await h.request({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: eve.refreshToken } }), 403, 'account_suspended');
   });
 });
@@ -60,20 +82,46 @@ describe('merchant members', () => {
 
   it('an analyst reads but may not create keys, add users or edit the merchant', async () => {
     expect((await h.request({ method: 'GET', url: `/v1/merchants/${shoes}`, token: analyst })).status).toBe(200);
-    expectProblem(await h.request({ method: 'POST', url: '/v1/api-keys', token: analyst, payload: { merchantId: shoes, type: 'secret', name: 'x' } }), 403, 'forbidden');
-    expectProblem(await h.request({ method: 'POST', url: `/v1/merchants/${shoes}/users`, token: analyst, payload: { name: 'X', email: 'x@shoes.example', password: PASSWORD, role: 'admin' } }), 403, 'forbidden');
+    expectProblem(
+      await h.request({ method: 'POST', url: '/v1/api-keys', token: analyst, payload: { merchantId: shoes, type: 'secret', name: 'x' } }),
+      403,
+      'forbidden',
+    );
+    expectProblem(
+      await h.request({
+        method: 'POST',
+        url: `/v1/merchants/${shoes}/users`,
+        token: analyst,
+        payload: { name: 'X', email: 'x@shoes.example', password: PASSWORD, role: 'admin' },
+      }),
+      403,
+      'forbidden',
+    );
     expectProblem(await h.request({ method: 'PATCH', url: `/v1/merchants/${shoes}`, token: analyst, payload: { name: 'X' } }), 403, 'forbidden');
   });
 
   it('a merchant owner may not suspend its own merchant (network decision) and may not create merchants', async () => {
     expectProblem(await h.request({ method: 'PATCH', url: `/v1/merchants/${shoes}`, token: shoesOwner, payload: { status: 'suspended' } }), 403, 'forbidden');
-    expectProblem(await h.request({ method: 'POST', url: '/v1/merchants', token: shoesOwner, payload: { name: 'Mine', owner: { name: 'X', email: 'x@x.example', password: PASSWORD } } }), 403, 'forbidden');
+    expectProblem(
+      await h.request({
+        method: 'POST',
+        url: '/v1/merchants',
+        token: shoesOwner,
+        payload: { name: 'Mine', owner: { name: 'X', email: 'x@x.example', password: PASSWORD } },
+      }),
+      403,
+      'forbidden',
+    );
   });
 
   it('keeps at least one owner', async () => {
     const team = await h.request({ method: 'GET', url: `/v1/merchants/${shoes}/users`, token: shoesOwner });
     const owner = team.body.data.find((u: { role: string }) => u.role === 'owner');
-    expectProblem(await h.request({ method: 'PATCH', url: `/v1/merchants/${shoes}/users/${owner.userId}`, token: shoesOwner, payload: { role: 'admin' } }), 409, 'invalid_state');
+    expectProblem(
+      await h.request({ method: 'PATCH', url: `/v1/merchants/${shoes}/users/${owner.userId}`, token: shoesOwner, payload: { role: 'admin' } }),
+      409,
+      'invalid_state',
+    );
     expectProblem(await h.request({ method: 'DELETE', url: `/v1/merchants/${shoes}/users/${owner.userId}`, token: shoesOwner }), 409, 'invalid_state');
   });
 
@@ -83,7 +131,12 @@ describe('merchant members', () => {
     const changed = await h.request({ method: 'PATCH', url: `/v1/merchants/${shoes}/users/${ann.userId}`, token: shoesOwner, payload: { role: 'admin' } });
     expect(changed.body.role).toBe('admin');
     const login = await logIn(h, 'roles', 'ann@shoes.example');
-    const key = await h.request({ method: 'POST', url: '/v1/api-keys', token: login.accessToken, payload: { merchantId: shoes, type: 'secret', name: 'ok now' } });
+    const key = await h.request({
+      method: 'POST',
+      url: '/v1/api-keys',
+      token: login.accessToken,
+      payload: { merchantId: shoes, type: 'secret', name: 'ok now' },
+    });
     expect(key.status).toBe(201);
   });
 });
@@ -94,7 +147,11 @@ describe('API keys as actors', () => {
     expectProblem(await h.request({ method: 'GET', url: `/v1/merchants/${shoes}`, token: pk.key }), 404, 'not_found');
     const sk = await createApiKey(h, net.token, shoes, 'secret');
     expect((await h.request({ method: 'GET', url: `/v1/merchants/${shoes}`, token: sk.key })).status).toBe(200);
-    expectProblem(await h.request({ method: 'POST', url: '/v1/api-keys', token: sk.key, payload: { merchantId: shoes, type: 'secret', name: 'x' } }), 403, 'forbidden');
+    expectProblem(
+      await h.request({ method: 'POST', url: '/v1/api-keys', token: sk.key, payload: { merchantId: shoes, type: 'secret', name: 'x' } }),
+      403,
+      'forbidden',
+    );
   });
 
   it("a suspended merchant's keys stop working", async () => {
@@ -107,7 +164,9 @@ describe('API keys as actors', () => {
 describe('network roles', () => {
   it('the audit log records who did what', async () => {
     const audit = await h.request({ method: 'GET', url: '/v1/audit-log?action=affiliate.updated', token: net.token });
-    const entry = audit.body.data.find((e: { subjectId: string; data: { status?: string } }) => e.subjectId === eve.affiliate.id && e.data.status === 'suspended');
+    const entry = audit.body.data.find(
+      (e: { subjectId: string; data: { status?: string } }) => e.subjectId === eve.affiliate.id && e.data.status === 'suspended',
+    );
     expect(entry).toMatchObject({ actorType: 'user', actorId: net.userId, data: { reason: 'fraud review' } });
     expect(entry.requestId).toMatch(/\S/);
   });

@@ -36,9 +36,20 @@ describe('tenant isolation through the API', () => {
 
   it("refuses to change A's rows from B and leaves them unchanged", async () => {
     expectProblem(await h.request({ method: 'PATCH', url: `/v1/merchants/${aMerchant}`, token: b.token, payload: { name: 'Hijacked' } }), 404, 'not_found');
-    expectProblem(await h.request({ method: 'PATCH', url: `/v1/affiliates/${aAffiliate}`, token: b.token, payload: { status: 'suspended' } }), 404, 'not_found');
-    expectProblem(await h.request({ method: 'POST', url: '/v1/api-keys', token: b.token, payload: { merchantId: aMerchant, type: 'secret', name: 'x' } }), 404, 'not_found');
-    const { rows } = await h.owner.query('SELECT m.name, a.status, k.revoked_at FROM merchants m, affiliates a, api_keys k WHERE m.id = $1 AND a.id = $2 AND k.id = $3', [aMerchant, aAffiliate, aKey.id]);
+    expectProblem(
+      await h.request({ method: 'PATCH', url: `/v1/affiliates/${aAffiliate}`, token: b.token, payload: { status: 'suspended' } }),
+      404,
+      'not_found',
+    );
+    expectProblem(
+      await h.request({ method: 'POST', url: '/v1/api-keys', token: b.token, payload: { merchantId: aMerchant, type: 'secret', name: 'x' } }),
+      404,
+      'not_found',
+    );
+    const { rows } = await h.owner.query(
+      'SELECT m.name, a.status, k.revoked_at FROM merchants m, affiliates a, api_keys k WHERE m.id = $1 AND a.id = $2 AND k.id = $3',
+      [aMerchant, aAffiliate, aKey.id],
+    );
     expect(rows[0]).toEqual({ name: 'Alpha Shoes', status: 'active', revoked_at: null });
   });
 
@@ -60,7 +71,11 @@ describe('tenant isolation through the API', () => {
 
   it('a user of A cannot sign in to B with the same credentials', async () => {
     await logIn(h, 'alpha', 'm@alpha.example');
-    const res = await h.request({ method: 'POST', url: '/v1/auth/login', payload: { network: 'beta', email: 'm@alpha.example', password: 'correct-horse-battery' } });
+    const res = await h.request({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { network: 'beta', email: 'm@alpha.example', password: 'correct-horse-battery' },
+    });
     expectProblem(res, 401, 'invalid_credentials');
   });
 });

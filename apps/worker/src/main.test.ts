@@ -92,9 +92,7 @@ describe('worker process', () => {
 
       // The active job was allowed to finish: the mail is delivered and marked sent.
       expect(smtp.received.map((m) => m.to)).toEqual([['owner@acme.test']]);
-      const rows = await ownerQuery<{ status: string }>(db.ownerUrl, 'SELECT status FROM emails WHERE dedupe_key = $1', [
-        `${eventId}:network.created`,
-      ]);
+      const rows = await ownerQuery<{ status: string }>(db.ownerUrl, 'SELECT status FROM emails WHERE dedupe_key = $1', [`${eventId}:network.created`]);
       expect(rows).toEqual([{ status: 'sent' }]);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

@@ -74,7 +74,11 @@ describe('transactional outbox', () => {
 
     await expect(create(true)).rejects.toThrow('rolled back after the event');
     const count = async (table: string) =>
-      Number((await ownerQuery<{ n: string }>(db.ownerUrl, `SELECT count(*) AS n FROM ${table} WHERE ${table === 'tenants' ? 'id' : 'tenant_id'} = $1`, [tenantId]))[0]?.n);
+      Number(
+        (
+          await ownerQuery<{ n: string }>(db.ownerUrl, `SELECT count(*) AS n FROM ${table} WHERE ${table === 'tenants' ? 'id' : 'tenant_id'} = $1`, [tenantId])
+        )[0]?.n,
+      );
     expect(await count('tenants')).toBe(0);
     expect(await count('domain_events')).toBe(0);
     expect(await count('outbox')).toBe(0);
@@ -103,7 +107,7 @@ describe('outbox relay', () => {
     const waitingBefore = await queues.default.getWaitingCount();
 
     const relay = createOutboxRelay({ pool, queues, logger });
-    expect(await relay.drain()).toEqual({ claimed: 3, enqueued: 3, });
+    expect(await relay.drain()).toEqual({ claimed: 3, enqueued: 3 });
     expect(await unsentOutbox()).toEqual([]);
     expect(await queues.default.getWaitingCount()).toBe(waitingBefore + 3);
 
@@ -118,7 +122,7 @@ describe('outbox relay', () => {
     expect(sent.map((r) => r.attempts)).toEqual([1, 1, 1]);
 
     // A second run finds nothing to do.
-    expect(await relay.drain()).toEqual({ claimed: 0, enqueued: 0, });
+    expect(await relay.drain()).toEqual({ claimed: 0, enqueued: 0 });
     expect(await queues.default.getWaitingCount()).toBe(waitingBefore + 3);
   });
 
@@ -193,7 +197,7 @@ describe('outbox relay', () => {
     expect(await queues.default.getJob(row.id)).toBeDefined();
     expect(await unsentOutbox()).toEqual([row]);
 
-    expect(await relay.runOnce()).toEqual({ claimed: 1, enqueued: 1, });
+    expect(await relay.runOnce()).toEqual({ claimed: 1, enqueued: 1 });
     expect(await unsentOutbox()).toEqual([]);
     expect(await queues.default.getWaitingCount()).toBe(waitingBefore + 1);
     const jobs = await queues.default.getJobs(['waiting']);
@@ -216,9 +220,7 @@ describe('outbox relay', () => {
       'SELECT to_address, status, transport, dedupe_key FROM emails WHERE tenant_id = $1',
       [tenantId],
     );
-    expect(emails).toEqual([
-      { to_address: 'crash@example.com', status: 'stored', transport: 'none', dedupe_key: `${eventId}:network.created` },
-    ]);
+    expect(emails).toEqual([{ to_address: 'crash@example.com', status: 'stored', transport: 'none', dedupe_key: `${eventId}:network.created` }]);
   });
 
   it('the sweeper relays only rows older than 10 s (those the relay loop missed)', async () => {
@@ -232,7 +234,7 @@ describe('outbox relay', () => {
 
     const ctx = { prisma, relay: createOutboxRelay({ pool, queues, logger }), mailTransport: null, logger };
     const result = await routeJob('maintenance', ctx)({ name: 'outbox.sweep', data: {} } as never);
-    expect(result).toEqual({ claimed: 1, enqueued: 1, });
+    expect(result).toEqual({ claimed: 1, enqueued: 1 });
     expect(await queues.default.getJob(old.id)).toBeDefined();
     expect(await unsentOutbox()).toEqual([fresh]);
   });

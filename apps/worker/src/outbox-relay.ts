@@ -72,10 +72,11 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     let released = false;
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<OutboxRow>(
-        'SELECT id, tenant_id, topic, payload FROM outbox_claim($1, $2::text[], $3::interval)',
-        [limit, KNOWN_TOPICS, `${options.minAgeMs ?? 0} milliseconds`],
-      );
+      const { rows } = await client.query<OutboxRow>('SELECT id, tenant_id, topic, payload FROM outbox_claim($1, $2::text[], $3::interval)', [
+        limit,
+        KNOWN_TOPICS,
+        `${options.minAgeMs ?? 0} milliseconds`,
+      ]);
       // outbox_claim returns only topics of the catalogue.
       const known = rows as (OutboxRow & { topic: JobName })[];
 

@@ -22,11 +22,7 @@ export interface WorkerSettings {
 }
 
 /** One Worker per queue name, each routing by job name through `processorFor(queue)`. */
-export function createWorkers(
-  connection: Redis,
-  settings: WorkerSettings,
-  processorFor: (queue: QueueName) => Processor,
-): Worker[] {
+export function createWorkers(connection: Redis, settings: WorkerSettings, processorFor: (queue: QueueName) => Processor): Worker[] {
   return QUEUE_NAMES.map(
     (name) =>
       new Worker(name, processorFor(name), {

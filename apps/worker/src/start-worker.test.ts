@@ -120,17 +120,25 @@ describe('worker end to end', () => {
       const eventId = await recordNetworkCreated(tenantId, 'owner@acme.test');
 
       // The first delivery is refused (451): the error is recorded, the mail stays stored.
-      const refused = await waitFor(async () => {
-        const row = await emailFor(eventId);
-        return row?.error ? row : undefined;
-      }, 10_000, 'the refused delivery to be recorded');
+      const refused = await waitFor(
+        async () => {
+          const row = await emailFor(eventId);
+          return row?.error ? row : undefined;
+        },
+        10_000,
+        'the refused delivery to be recorded',
+      );
       expect(refused.status).toBe('stored');
       expect(refused.transport).toBe('smtp');
 
-      const sent = await waitFor(async () => {
-        const row = await emailFor(eventId);
-        return row?.status === 'sent' ? row : undefined;
-      }, 20_000, 'the email to be sent');
+      const sent = await waitFor(
+        async () => {
+          const row = await emailFor(eventId);
+          return row?.status === 'sent' ? row : undefined;
+        },
+        20_000,
+        'the email to be sent',
+      );
       expect(sent.sent_at).toBeInstanceOf(Date);
       expect(sent.error).toBeNull();
       expect(smtp.refused).toBe(1);

@@ -33,19 +33,10 @@ export async function startWorker(config: WorkerEnv, logger: Logger): Promise<Ru
   const relay = createOutboxRelay({ pool, queues, logger });
   const ctx: ProcessorContext = { prisma, relay, mailTransport, logger };
 
-  const workers = createWorkers(
-    connection,
-    { prefix: config.REDIS_PREFIX, concurrency: config.WORKER_CONCURRENCY },
-    (queue) => routeJob(queue, ctx),
-  );
+  const workers = createWorkers(connection, { prefix: config.REDIS_PREFIX, concurrency: config.WORKER_CONCURRENCY }, (queue) => routeJob(queue, ctx));
   for (const worker of workers) {
     worker.on('error', (err) => logger.error({ err, queue: worker.name }, 'worker error'));
-    worker.on('failed', (job, err) =>
-      logger.warn(
-        { err, queue: worker.name, jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade },
-        'job failed',
-      ),
-    );
+    worker.on('failed', (job, err) => logger.warn({ err, queue: worker.name, jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade }, 'job failed'));
   }
 
   let relayLoop: { stop(): Promise<void> } | null = null;
@@ -93,9 +84,6 @@ export async function startWorker(config: WorkerEnv, logger: Logger): Promise<Ru
     throw error;
   }
 
-  logger.info(
-    { queues: workers.map((w) => w.name), smtp: mailTransport !== null, healthPort: health?.port ?? null },
-    'worker ready',
-  );
+  logger.info({ queues: workers.map((w) => w.name), smtp: mailTransport !== null, healthPort: health?.port ?? null }, 'worker ready');
   return { healthPort: health?.port ?? null, stop };
 }

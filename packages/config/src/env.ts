@@ -5,9 +5,7 @@ import { z } from 'zod';
  * at start-up (`loadApiConfig`, `loadWorkerConfig`) and passes the result down; nothing
  * else reads process.env.
  */
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const shared = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -22,7 +20,10 @@ const shared = {
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
   /** Prefix for every Redis key (queues, rate limits): lets several deployments or
    *  test runs share one Redis. */
-  REDIS_PREFIX: z.string().regex(/^[a-z0-9:_-]+$/).default('affnet'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9:_-]+$/)
+    .default('affnet'),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z.string().default('Affiliate Network <no-reply@localhost>'),
 };

@@ -27,6 +27,9 @@ export const createdApiKeySchema = apiKeySchema.extend({
 export const apiKeyListQuery = listQuery
   .extend({
     merchantId: z.string().max(100).optional(),
-    includeRevoked: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    includeRevoked: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
   })
   .strict();

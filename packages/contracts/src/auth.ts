@@ -36,9 +36,7 @@ export const signupResponse = tokenPair.extend({
   user: z.object({ id: z.string(), email: z.string(), name: z.string() }),
 });
 
-export const loginBody = z
-  .object({ network: slug, email, password: z.string().min(1).max(200) })
-  .strict();
+export const loginBody = z.object({ network: slug, email, password: z.string().min(1).max(200) }).strict();
 
 export const loginResponse = tokenPair.extend({
   user: z.object({ id: z.string(), email: z.string(), name: z.string(), role: z.string() }),

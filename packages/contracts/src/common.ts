@@ -14,16 +14,11 @@ export const email = z
   .pipe(z.email({ message: 'must be a valid email address' }))
   .transform((v) => v.toLowerCase());
 
-export const password = z
-  .string()
-  .min(10, 'must be at least 10 characters')
-  .max(200, 'must be at most 200 characters');
+export const password = z.string().min(10, 'must be at least 10 characters').max(200, 'must be at most 200 characters');
 
 export const personName = z.string().trim().min(1).max(120);
 export const displayName = z.string().trim().min(1).max(200);
-export const httpUrl = z
-  .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
-  .max(2048);
+export const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048);
 
 export const slug = z
   .string()
@@ -31,8 +26,7 @@ export const slug = z
   .toLowerCase()
   .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'use lower-case letters, digits and dashes (max 63)');
 
-export const idOf = (prefix: string) =>
-  z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`), `must be an id starting with ${prefix}_`);
+export const idOf = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`), `must be an id starting with ${prefix}_`);
 
 export const timestamp = z.iso.datetime({ offset: true }).describe('RFC 3339 timestamp');
 

@@ -110,7 +110,5 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return sendProblem(request, reply, 'internal_error', `Something went wrong on our side. Quote request id ${request.id} to support.`);
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, 'not_found', `There is no ${request.method} ${request.url.split('?')[0]}.`),
-  );
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 'not_found', `There is no ${request.method} ${request.url.split('?')[0]}.`));
 }

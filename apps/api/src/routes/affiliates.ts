@@ -11,13 +11,34 @@ const tags = ['affiliates'];
 
 export function affiliateRoutes(app: FastifyInstance, deps: Deps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.get('/v1/affiliates', { schema: { tags, summary: "List the network's affiliates (network staff)", querystring: affiliateListQuery, response: { 200: page(affiliateSchema), ...errors } } }, async (request) =>
-    listAffiliates(deps, actorOf(request), request.query),
+  r.get(
+    '/v1/affiliates',
+    {
+      schema: {
+        tags,
+        summary: "List the network's affiliates (network staff)",
+        querystring: affiliateListQuery,
+        response: { 200: page(affiliateSchema), ...errors },
+      },
+    },
+    async (request) => listAffiliates(deps, actorOf(request), request.query),
   );
-  r.get('/v1/affiliates/:id', { schema: { tags, summary: 'Get an affiliate (network staff, or the affiliate itself)', params: idParams, response: { 200: affiliateSchema, ...errors } } }, async (request) =>
-    getAffiliateOrThrow(deps, actorOf(request), request.params.id),
+  r.get(
+    '/v1/affiliates/:id',
+    { schema: { tags, summary: 'Get an affiliate (network staff, or the affiliate itself)', params: idParams, response: { 200: affiliateSchema, ...errors } } },
+    async (request) => getAffiliateOrThrow(deps, actorOf(request), request.params.id),
   );
-  r.patch('/v1/affiliates/:id', { schema: { tags, summary: 'Update an affiliate profile, or its status (network admin)', params: idParams, body: updateAffiliateBody, response: { 200: affiliateSchema, ...errors } } }, async (request) =>
-    updateAffiliate(deps, actorOf(request), request.params.id, request.body),
+  r.patch(
+    '/v1/affiliates/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Update an affiliate profile, or its status (network admin)',
+        params: idParams,
+        body: updateAffiliateBody,
+        response: { 200: affiliateSchema, ...errors },
+      },
+    },
+    async (request) => updateAffiliate(deps, actorOf(request), request.params.id, request.body),
   );
 }

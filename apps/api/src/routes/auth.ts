@@ -48,7 +48,9 @@ export function authRoutes(app: FastifyInstance, deps: Deps, limits: { loginMax:
           // password and spraying many accounts from one place.
           keyGenerator: (request) => {
             const body = (request.body ?? {}) as { network?: unknown; email?: unknown };
-            return `login:${request.ip}:${String(body.network ?? '').slice(0, 64)}:${String(body.email ?? '').toLowerCase().slice(0, 254)}`;
+            return `login:${request.ip}:${String(body.network ?? '').slice(0, 64)}:${String(body.email ?? '')
+              .toLowerCase()
+              .slice(0, 254)}`;
           },
         },
       },
@@ -61,7 +63,13 @@ export function authRoutes(app: FastifyInstance, deps: Deps, limits: { loginMax:
     '/v1/auth/refresh',
     {
       config: { public: true },
-      schema: { tags: ['auth'], summary: 'Rotate a refresh token for a new token pair', security: [], body: refreshBody, response: { 200: tokenPair, ...errors } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Rotate a refresh token for a new token pair',
+        security: [],
+        body: refreshBody,
+        response: { 200: tokenPair, ...errors },
+      },
     },
     async (request) => refreshSession(deps, request.body.refreshToken, sessionMeta(request)),
   );
@@ -70,7 +78,13 @@ export function authRoutes(app: FastifyInstance, deps: Deps, limits: { loginMax:
     '/v1/auth/logout',
     {
       config: { public: true },
-      schema: { tags: ['auth'], summary: 'Revoke a sign-in (its refresh token family)', security: [], body: logoutBody, response: { 204: z.null(), ...errors } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke a sign-in (its refresh token family)',
+        security: [],
+        body: logoutBody,
+        response: { 204: z.null(), ...errors },
+      },
     },
     async (request, reply) => {
       await logOut(deps, request.body.refreshToken);
@@ -82,7 +96,13 @@ export function authRoutes(app: FastifyInstance, deps: Deps, limits: { loginMax:
     '/v1/partners/signup',
     {
       config: { public: true, rateLimit: { max: limits.loginMax, timeWindow: '1 minute' } },
-      schema: { tags: ['auth'], summary: 'An affiliate joins a network', security: [], body: partnerSignupBody, response: { 201: partnerSignupResponse, ...errors } },
+      schema: {
+        tags: ['auth'],
+        summary: 'An affiliate joins a network',
+        security: [],
+        body: partnerSignupBody,
+        response: { 201: partnerSignupResponse, ...errors },
+      },
     },
     async (request, reply) => reply.status(201).send(await signUpPartner(deps, request.body, sessionMeta(request))),
   );

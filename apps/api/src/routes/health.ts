@@ -1,8 +1,8 @@
 import type { PrismaClient } from '@app/db/client';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref())]);
@@ -12,9 +12,13 @@ const checkResult = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.
 
 export function healthRoutes(app: FastifyInstance, deps: { prisma: PrismaClient; redis: Redis }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.get('/healthz', { config: { public: true }, schema: { tags: ['service'], summary: 'The process is up', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
-    status: 'ok' as const,
-  }));
+  r.get(
+    '/healthz',
+    { config: { public: true }, schema: { tags: ['service'], summary: 'The process is up', response: { 200: z.object({ status: z.literal('ok') }) } } },
+    async () => ({
+      status: 'ok' as const,
+    }),
+  );
 
   const check = async (fn: () => Promise<unknown>) => {
     const started = performance.now();
@@ -33,7 +37,10 @@ export function healthRoutes(app: FastifyInstance, deps: { prisma: PrismaClient;
       schema: {
         tags: ['service'],
         summary: 'Postgres and Redis are reachable',
-        response: { 200: z.object({ status: z.enum(['ready', 'not_ready']), checks: z.object({ postgres: checkResult, redis: checkResult }) }), 503: z.object({ status: z.enum(['ready', 'not_ready']), checks: z.object({ postgres: checkResult, redis: checkResult }) }) },
+        response: {
+          200: z.object({ status: z.enum(['ready', 'not_ready']), checks: z.object({ postgres: checkResult, redis: checkResult }) }),
+          503: z.object({ status: z.enum(['ready', 'not_ready']), checks: z.object({ postgres: checkResult, redis: checkResult }) }),
+        },
       },
     },
     async (_request, reply) => {

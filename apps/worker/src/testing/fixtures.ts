@@ -22,9 +22,7 @@ export async function deleteRedisKeys(redis: Redis, prefix: string): Promise<voi
 
 export async function createTenant(prisma: PrismaClient, name = 'Acme Network'): Promise<string> {
   const id = newId('tenant');
-  await withTenant(prisma, id, (tx) =>
-    tx.tenant.create({ data: { id, slug: `t-${randomBytes(4).toString('hex')}`, name, defaultCurrency: 'EUR' } }),
-  );
+  await withTenant(prisma, id, (tx) => tx.tenant.create({ data: { id, slug: `t-${randomBytes(4).toString('hex')}`, name, defaultCurrency: 'EUR' } }));
   return id;
 }
 

@@ -9,7 +9,5 @@ const result = await migrate({
   log: (m) => process.stdout.write(`${m}\n`),
 });
 process.stdout.write(
-  result.applied.length
-    ? `applied ${result.applied.length} migration(s)\n`
-    : `database is up to date (${result.alreadyApplied.length} migration(s) applied)\n`,
+  result.applied.length ? `applied ${result.applied.length} migration(s)\n` : `database is up to date (${result.alreadyApplied.length} migration(s) applied)\n`,
 );

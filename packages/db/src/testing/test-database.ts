@@ -68,7 +68,10 @@ export async function ensureTemplate(): Promise<string> {
 export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
   const env = loadTestEnv();
   const template = await ensureTemplate();
-  const safeLabel = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30);
+  const safeLabel = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 30);
   const name = `affnet_t_${safeLabel}_${randomBytes(4).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   const ownerUrl = withDatabase(env.adminUrl, name);

@@ -1,5 +1,5 @@
-import { withTenant } from '@app/db/with-tenant';
 import type { Affiliate } from '@app/db/generated/prisma/client';
+import { withTenant } from '@app/db/with-tenant';
 import { writeAudit } from '../audit/write-audit';
 import { recordEvent } from '../events/record-event';
 import type { Actor } from '../shared/actor';

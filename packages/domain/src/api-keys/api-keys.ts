@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import type { ApiKey } from '@app/db/generated/prisma/client';
 import { newId } from '@app/db/ids';
 import { withTenant } from '@app/db/with-tenant';
-import type { ApiKey } from '@app/db/generated/prisma/client';
 import { writeAudit } from '../audit/write-audit';
 import { hashToken } from '../auth/refresh-tokens';
 import { recordEvent } from '../events/record-event';
+import { loadMerchantOrThrow } from '../merchants/get-merchant-or-throw';
 import type { Actor } from '../shared/actor';
 import type { Deps } from '../shared/deps';
 import { forbidden, notFound } from '../shared/errors';
 import { decodeCursor, pageOf } from '../shared/pagination';
 import { memberMerchantIds, networkRole, requireMerchantRead, requireMerchantWrite, requireUser } from '../shared/policies';
-import { loadMerchantOrThrow } from '../merchants/get-merchant-or-throw';
 
 // A merchant's API keys: secret keys (`sk_`) for its servers, publishable keys (`pk_`)
 // for the browser tracker. The full key is returned once, at creation; only its SHA-256
@@ -66,14 +66,27 @@ export async function createApiKey(
         createdByUserId: actor.userId,
       },
     });
-    await writeAudit(tx, actor, { action: 'api_key.created', subjectType: 'api_key', subjectId: row.id, data: { merchantId: merchant.id, type: input.type, name: input.name } });
+    await writeAudit(tx, actor, {
+      action: 'api_key.created',
+      subjectType: 'api_key',
+      subjectId: row.id,
+      data: { merchantId: merchant.id, type: input.type, name: input.name },
+    });
     const creator = await tx.user.findUnique({ where: { id: actor.userId } });
     await recordEvent(tx, {
       tenantId: actor.tenantId,
       type: 'api_key.created',
       subjectType: 'api_key',
       subjectId: row.id,
-      payload: { merchantId: merchant.id, merchantName: merchant.name, keyName: input.name, keyType: input.type, keyPrefix: row.prefix, email: creator?.email, name: creator?.name },
+      payload: {
+        merchantId: merchant.id,
+        merchantName: merchant.name,
+        keyName: input.name,
+        keyType: input.type,
+        keyPrefix: row.prefix,
+        email: creator?.email,
+        name: creator?.name,
+      },
     });
     return { ...toApiKeyView(row), key };
   });
@@ -121,7 +134,13 @@ export async function revokeApiKey(deps: Deps, actor: Actor, keyId: string): Pro
     if (key.revokedAt) return toApiKeyView(key);
     const revoked = await tx.apiKey.update({ where: { id: keyId }, data: { revokedAt: new Date() } });
     await writeAudit(tx, actor, { action: 'api_key.revoked', subjectType: 'api_key', subjectId: keyId, data: { merchantId: key.merchantId } });
-    await recordEvent(tx, { tenantId: actor.tenantId, type: 'api_key.revoked', subjectType: 'api_key', subjectId: keyId, payload: { merchantId: key.merchantId, prefix: key.prefix } });
+    await recordEvent(tx, {
+      tenantId: actor.tenantId,
+      type: 'api_key.revoked',
+      subjectType: 'api_key',
+      subjectId: keyId,
+      payload: { merchantId: key.merchantId, prefix: key.prefix },
+    });
     return toApiKeyView(revoked);
   });
 }

@@ -17,11 +17,7 @@ const INVALID = () => new DomainError('invalid_credentials', 'The network, email
 
 /** Signs a user in to a network. Unknown network, unknown email and wrong password give
  *  the same answer, after the same amount of work. */
-export async function logIn(
-  deps: Deps,
-  input: { network: string; email: string; password: string },
-  meta: SessionMeta = {},
-): Promise<LogInResult> {
+export async function logIn(deps: Deps, input: { network: string; email: string; password: string }, meta: SessionMeta = {}): Promise<LogInResult> {
   const tenant = await findTenantBySlug(deps.prisma, input.network);
   if (!tenant) {
     await verifyPassword(input.password, await dummyPasswordHash());
@@ -45,10 +41,7 @@ export async function logIn(
   });
 }
 
-export async function assertAffiliateNotSuspended(
-  tx: Tx,
-  memberships: Membership[],
-): Promise<void> {
+export async function assertAffiliateNotSuspended(tx: Tx, memberships: Membership[]): Promise<void> {
   if (memberships.some((m) => m.scope !== 'affiliate')) return;
   const ids = memberships.flatMap((m) => (m.scope === 'affiliate' ? [m.affiliateId] : []));
   if (ids.length === 0) return;

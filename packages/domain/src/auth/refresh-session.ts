@@ -3,8 +3,8 @@ import { withTenant } from '@app/db/with-tenant';
 import type { Deps } from '../shared/deps';
 import { DomainError } from '../shared/errors';
 import { type IssuedTokens, issueTokens } from './issue-tokens';
-import { assertAffiliateNotSuspended } from './log-in';
 import { loadMemberships } from './load-memberships';
+import { assertAffiliateNotSuspended } from './log-in';
 import { hashToken, type SessionMeta } from './refresh-tokens';
 
 interface SessionRow {

@@ -23,12 +23,7 @@ export interface DispatchEventResult {
  * A payload that lacks what its mail needs throws `validation_failed`: retrying cannot
  * fix it, and it must not pass silently.
  */
-export async function dispatchEvent(
-  prisma: PrismaClient,
-  tenantId: string,
-  eventId: string,
-  options: DispatchEventOptions,
-): Promise<DispatchEventResult> {
+export async function dispatchEvent(prisma: PrismaClient, tenantId: string, eventId: string, options: DispatchEventOptions): Promise<DispatchEventResult> {
   return withTenant(prisma, tenantId, async (tx) => {
     const event = await tx.domainEvent.findUnique({ where: { id: eventId } });
     if (!event) throw notFound('Event', eventId);

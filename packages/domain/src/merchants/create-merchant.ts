@@ -38,7 +38,12 @@ export async function createMerchant(deps: Deps, actor: Actor, input: CreateMerc
       await tx.membership.create({
         data: { id: newId('membership'), tenantId: actor.tenantId, userId: user.id, scope: 'merchant', merchantId: merchant.id, role: 'owner' },
       });
-      await writeAudit(tx, actor, { action: 'merchant.created', subjectType: 'merchant', subjectId: merchant.id, data: { name: merchant.name, ownerUserId: user.id } });
+      await writeAudit(tx, actor, {
+        action: 'merchant.created',
+        subjectType: 'merchant',
+        subjectId: merchant.id,
+        data: { name: merchant.name, ownerUserId: user.id },
+      });
       await recordEvent(tx, {
         tenantId: actor.tenantId,
         type: 'merchant.created',
@@ -51,15 +56,27 @@ export async function createMerchant(deps: Deps, actor: Actor, input: CreateMerc
         type: 'member.added',
         subjectType: 'user',
         subjectId: user.id,
-        payload: { email: user.email, name: user.name, merchantId: merchant.id, merchantName: merchant.name, role: 'owner', networkName: tenant.name, networkSlug: tenant.slug },
+        payload: {
+          email: user.email,
+          name: user.name,
+          merchantId: merchant.id,
+          merchantName: merchant.name,
+          role: 'owner',
+          networkName: tenant.name,
+          networkSlug: tenant.slug,
+        },
       });
       return toMerchantView(merchant);
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw new DomainError('already_exists', `A user with the email ${input.owner.email} already exists in this network; add them to the merchant with POST /v1/merchants/{id}/users instead.`, {
-        field: 'owner.email',
-      });
+      throw new DomainError(
+        'already_exists',
+        `A user with the email ${input.owner.email} already exists in this network; add them to the merchant with POST /v1/merchants/{id}/users instead.`,
+        {
+          field: 'owner.email',
+        },
+      );
     }
     throw error;
   }

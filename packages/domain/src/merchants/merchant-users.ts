@@ -70,7 +70,15 @@ export async function addMerchantUser(
       type: 'member.added',
       subjectType: 'user',
       subjectId: user.id,
-      payload: { email: user.email, name: user.name, merchantId, merchantName: merchant.name, role: input.role, networkName: tenant.name, networkSlug: tenant.slug },
+      payload: {
+        email: user.email,
+        name: user.name,
+        merchantId,
+        merchantName: merchant.name,
+        role: input.role,
+        networkName: tenant.name,
+        networkSlug: tenant.slug,
+      },
     });
     return { userId: user.id, name: user.name, email: user.email, role: input.role, addedAt: membership.createdAt.toISOString() };
   });
@@ -97,7 +105,13 @@ export async function updateMerchantUserRole(deps: Deps, actor: Actor, merchantI
     if (m.role === 'owner' && role !== 'owner') await assertKeepsAnOwner(tx, merchantId, userId);
     await tx.membership.update({ where: { id: m.id }, data: { role } });
     await writeAudit(tx, actor, { action: 'member.role_changed', subjectType: 'merchant', subjectId: merchantId, data: { userId, from: m.role, to: role } });
-    await recordEvent(tx, { tenantId: actor.tenantId, type: 'member.role_changed', subjectType: 'user', subjectId: userId, payload: { merchantId, from: m.role, to: role } });
+    await recordEvent(tx, {
+      tenantId: actor.tenantId,
+      type: 'member.role_changed',
+      subjectType: 'user',
+      subjectId: userId,
+      payload: { merchantId, from: m.role, to: role },
+    });
     const view = (await teamOf(tx, merchantId)).find((u) => u.userId === userId);
     if (!view) throw notFound('Member', userId);
     return view;

@@ -24,9 +24,7 @@ afterAll(async () => {
 
 async function createTenant(): Promise<string> {
   const id = newId('tenant');
-  await withTenant(prisma, id, (tx) =>
-    tx.tenant.create({ data: { id, slug: `n-${randomBytes(4).toString('hex')}`, name: 'Net', defaultCurrency: 'EUR' } }),
-  );
+  await withTenant(prisma, id, (tx) => tx.tenant.create({ data: { id, slug: `n-${randomBytes(4).toString('hex')}`, name: 'Net', defaultCurrency: 'EUR' } }));
   return id;
 }
 

@@ -8,7 +8,12 @@ describe('notification templates', () => {
     ['network.created', { email: 'o@x.test', name: 'Olivia', networkName: 'Acme' }, 'Welcome to Acme', 'Your affiliate network Acme is ready'],
     ['network.created', { email: 'o@x.test', name: 'Olivia' }, 'Welcome to Acme <Net>', 'Your affiliate network Acme <Net> is ready'],
     ['affiliate.created', { email: 'a@x.test', name: 'Ann' }, 'Welcome to Acme <Net>', 'Your affiliate account with Acme <Net>'],
-    ['member.added', { email: 'm@x.test', name: 'Max', merchantName: 'Shoes Ltd', role: 'admin' }, 'You were added to Shoes Ltd', 'merchant Shoes Ltd as admin'],
+    [
+      'member.added',
+      { email: 'm@x.test', name: 'Max', merchantName: 'Shoes Ltd', role: 'admin' },
+      'You were added to Shoes Ltd',
+      'merchant Shoes Ltd as admin',
+    ],
     ['api_key.created', { email: 'k@x.test', keyName: 'ci', keyPrefix: 'sk_live_ab12' }, 'Security notice: a new API key was created', '"ci" (sk_live_ab12…)'],
   ])('%s renders subject and text', (template, payload, subject, excerpt) => {
     const mail = renderTemplate(template, templatePayloads[template].parse(payload) as never, context);

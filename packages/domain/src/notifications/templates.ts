@@ -47,12 +47,7 @@ export function isTemplateName(value: string): value is TemplateName {
 }
 
 export function escapeHtml(value: string): string {
-  return value
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
+  return value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
 }
 
 /** A mail as paragraphs: joined with blank lines for text, `<p>` (escaped) for HTML. */
@@ -68,11 +63,7 @@ function compose(template: TemplateName, to: string, subject: string, paragraphs
 }
 
 /** Renders `template` for a payload already validated with `templatePayloads[template]`. */
-export function renderTemplate<T extends TemplateName>(
-  template: T,
-  payload: TemplatePayload<T>,
-  context: { networkName: string },
-): RenderedEmail {
+export function renderTemplate<T extends TemplateName>(template: T, payload: TemplatePayload<T>, context: { networkName: string }): RenderedEmail {
   switch (template) {
     case 'network.created': {
       const p = payload as TemplatePayload<'network.created'>;

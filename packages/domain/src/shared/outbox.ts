@@ -8,12 +8,7 @@ import { jobs } from '../jobs/catalogue';
  * the same transaction as the business change, and the worker's relay enqueues it with
  * the outbox id as BullMQ job id. If the transaction rolls back, the job never existed.
  */
-export async function enqueueAfterCommit<N extends JobName>(
-  tx: Tx,
-  tenantId: string,
-  name: N,
-  payload: JobPayload<N>,
-): Promise<string> {
+export async function enqueueAfterCommit<N extends JobName>(tx: Tx, tenantId: string, name: N, payload: JobPayload<N>): Promise<string> {
   const parsed = jobs[name].payload.parse(payload);
   const id = newId('outbox');
   await tx.outbox.create({ data: { id, tenantId, topic: name, payload: parsed as object } });

@@ -54,11 +54,7 @@ export function requireMerchantRead(actor: Actor, merchantId: string): void {
 
 /** Write access to a merchant: network owner/admin, or the merchant's owner/admin (or the
  *  roles given). Members of the merchant without the role get 403; others see 404. */
-export function requireMerchantWrite(
-  actor: Actor,
-  merchantId: string,
-  allowed: MerchantRole[] = ['owner', 'admin'],
-): void {
+export function requireMerchantWrite(actor: Actor, merchantId: string, allowed: MerchantRole[] = ['owner', 'admin']): void {
   const nRole = networkRole(actor);
   if (nRole === 'owner' || nRole === 'admin') return;
   const mRole = merchantRole(actor, merchantId);
