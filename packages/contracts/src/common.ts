@@ -56,3 +56,6 @@ export const problem = z
     errors: z.array(z.object({ path: z.string(), message: z.string(), code: z.string().optional() })).optional(),
   })
   .passthrough();
+
+/** The problem responses every authenticated route may give, for the OpenAPI document. */
+export const problemResponses = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 429: problem } as const;

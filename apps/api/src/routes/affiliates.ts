@@ -1,12 +1,14 @@
 import { affiliateListQuery, affiliateSchema, updateAffiliateBody } from '@app/contracts/affiliates';
-import { idParams, page, problem } from '@app/contracts/common';
-import { getAffiliateOrThrow, listAffiliates, updateAffiliate } from '@app/domain/affiliates/affiliates';
+import { idParams, page, problem, problemResponses } from '@app/contracts/common';
+import { getAffiliateOrThrow } from '@app/domain/affiliates/get-affiliate-or-throw';
+import { listAffiliates } from '@app/domain/affiliates/list-affiliates';
+import { updateAffiliate } from '@app/domain/affiliates/update-affiliate';
 import type { Deps } from '@app/domain/shared/deps';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { actorOf } from '../plugins/auth';
 
-const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem };
+const errors = problemResponses;
 const tags = ['affiliates'];
 
 export function affiliateRoutes(app: FastifyInstance, deps: Deps): void {

@@ -1,12 +1,14 @@
 import { apiKeyListQuery, apiKeySchema, createApiKeyBody, createdApiKeySchema } from '@app/contracts/api-keys';
-import { idParams, page, problem } from '@app/contracts/common';
-import { createApiKey, listApiKeys, revokeApiKey } from '@app/domain/api-keys/api-keys';
+import { idParams, page, problem, problemResponses } from '@app/contracts/common';
+import { createApiKey } from '@app/domain/api-keys/create-api-key';
+import { listApiKeys } from '@app/domain/api-keys/list-api-keys';
+import { revokeApiKey } from '@app/domain/api-keys/revoke-api-key';
 import type { Deps } from '@app/domain/shared/deps';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { actorOf } from '../plugins/auth';
 
-const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem };
+const errors = problemResponses;
 const tags = ['api-keys'];
 
 export function apiKeyRoutes(app: FastifyInstance, deps: Deps): void {

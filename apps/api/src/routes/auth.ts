@@ -10,7 +10,7 @@ import {
   signupResponse,
   tokenPair,
 } from '@app/contracts/auth';
-import { problem } from '@app/contracts/common';
+import { problem, problemResponses } from '@app/contracts/common';
 import { getMe } from '@app/domain/accounts/get-me';
 import { logIn } from '@app/domain/auth/log-in';
 import { logOut, refreshSession } from '@app/domain/auth/refresh-session';
@@ -22,7 +22,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf, sessionMeta } from '../plugins/auth';
 
-const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 429: problem };
+const errors = problemResponses;
 
 export function authRoutes(app: FastifyInstance, deps: Deps, limits: { loginMax: number }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();

@@ -1,4 +1,4 @@
-import { idParams, page, problem } from '@app/contracts/common';
+import { idParams, page, problem, problemResponses } from '@app/contracts/common';
 import {
   addMerchantUserBody,
   createMerchantBody,
@@ -9,18 +9,21 @@ import {
   updateMerchantBody,
   updateMerchantUserBody,
 } from '@app/contracts/merchants';
+import { addMerchantUser } from '@app/domain/merchants/add-merchant-user';
 import { createMerchant } from '@app/domain/merchants/create-merchant';
 import { getMerchantOrThrow } from '@app/domain/merchants/get-merchant-or-throw';
+import { listMerchantUsers } from '@app/domain/merchants/list-merchant-users';
 import { listMerchants } from '@app/domain/merchants/list-merchants';
-import { addMerchantUser, listMerchantUsers, removeMerchantUser, updateMerchantUserRole } from '@app/domain/merchants/merchant-users';
+import { removeMerchantUser } from '@app/domain/merchants/remove-merchant-user';
 import { updateMerchant } from '@app/domain/merchants/update-merchant';
+import { updateMerchantUserRole } from '@app/domain/merchants/update-merchant-user-role';
 import type { Deps } from '@app/domain/shared/deps';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../plugins/auth';
 
-const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem };
+const errors = problemResponses;
 const tags = ['merchants'];
 
 export function merchantRoutes(app: FastifyInstance, deps: Deps): void {

@@ -7,6 +7,7 @@ import type { Actor } from '../shared/actor';
 import type { Deps } from '../shared/deps';
 import { DomainError } from '../shared/errors';
 import { requireNetworkRole } from '../shared/policies';
+import { addMembership } from './merchant-team';
 import { type MerchantView, toMerchantView } from './merchant-view';
 
 export interface CreateMerchantInput {
@@ -35,9 +36,6 @@ export async function createMerchant(deps: Deps, actor: Actor, input: CreateMerc
       const user = await tx.user.create({
         data: { id: newId('user'), tenantId: actor.tenantId, email: input.owner.email, name: input.owner.name, passwordHash },
       });
-      await tx.membership.create({
-        data: { id: newId('membership'), tenantId: actor.tenantId, userId: user.id, scope: 'merchant', merchantId: merchant.id, role: 'owner' },
-      });
       await writeAudit(tx, actor, {
         action: 'merchant.created',
         subjectType: 'merchant',
@@ -51,21 +49,7 @@ export async function createMerchant(deps: Deps, actor: Actor, input: CreateMerc
         subjectId: merchant.id,
         payload: { merchantName: merchant.name, networkName: tenant.name },
       });
-      await recordEvent(tx, {
-        tenantId: actor.tenantId,
-        type: 'member.added',
-        subjectType: 'user',
-        subjectId: user.id,
-        payload: {
-          email: user.email,
-          name: user.name,
-          merchantId: merchant.id,
-          merchantName: merchant.name,
-          role: 'owner',
-          networkName: tenant.name,
-          networkSlug: tenant.slug,
-        },
-      });
+      await addMembership(tx, actor, { merchant, user, role: 'owner' });
       return toMerchantView(merchant);
     });
   } catch (error) {
