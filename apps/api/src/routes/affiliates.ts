@@ -1,5 +1,5 @@
 import { affiliateListQuery, affiliateSchema, updateAffiliateBody } from '@app/contracts/affiliates';
-import { idParams, page, problem, problemResponses } from '@app/contracts/common';
+import { idParams, page, problemResponses } from '@app/contracts/common';
 import { getAffiliateOrThrow } from '@app/domain/affiliates/get-affiliate-or-throw';
 import { listAffiliates } from '@app/domain/affiliates/list-affiliates';
 import { updateAffiliate } from '@app/domain/affiliates/update-affiliate';

@@ -1,5 +1,5 @@
 import { apiKeyListQuery, apiKeySchema, createApiKeyBody, createdApiKeySchema } from '@app/contracts/api-keys';
-import { idParams, page, problem, problemResponses } from '@app/contracts/common';
+import { idParams, page, problemResponses } from '@app/contracts/common';
 import { createApiKey } from '@app/domain/api-keys/create-api-key';
 import { listApiKeys } from '@app/domain/api-keys/list-api-keys';
 import { revokeApiKey } from '@app/domain/api-keys/revoke-api-key';

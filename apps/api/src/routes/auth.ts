@@ -10,7 +10,7 @@ import {
   signupResponse,
   tokenPair,
 } from '@app/contracts/auth';
-import { problem, problemResponses } from '@app/contracts/common';
+import { problemResponses } from '@app/contracts/common';
 import { getMe } from '@app/domain/accounts/get-me';
 import { logIn } from '@app/domain/auth/log-in';
 import { logOut, refreshSession } from '@app/domain/auth/refresh-session';

@@ -1,4 +1,4 @@
-import { idParams, page, problem, problemResponses } from '@app/contracts/common';
+import { idParams, page, problemResponses } from '@app/contracts/common';
 import {
   addMerchantUserBody,
   createMerchantBody,

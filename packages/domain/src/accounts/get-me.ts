@@ -26,7 +26,7 @@ export async function getMe(deps: Deps, actor: Actor): Promise<Me> {
     }
     if (actor.type !== 'user') throw new DomainError('unauthenticated', 'Sign in first.');
     const user = await tx.user.findUnique({ where: { id: actor.userId } });
-    if (!user || user.status !== 'active') throw new DomainError('invalid_token', 'This account no longer exists or is disabled.');
+    if (user?.status !== 'active') throw new DomainError('invalid_token', 'This account no longer exists or is disabled.');
     return { ...base, actor: 'user', user: { id: user.id, email: user.email, name: user.name }, apiKey: null, memberships: actor.memberships };
   });
 }

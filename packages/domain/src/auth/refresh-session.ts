@@ -46,7 +46,7 @@ export async function refreshSession(deps: Deps, refreshToken: string, meta: Ses
       return { kind: 'reused' as const };
     }
     const user = await tx.user.findUnique({ where: { id: session.user_id } });
-    if (!user || user.status !== 'active') return { kind: 'invalid' as const };
+    if (user?.status !== 'active') return { kind: 'invalid' as const };
     await tx.authSession.update({ where: { id: session.id }, data: { rotatedAt: new Date() } });
     const memberships = await loadMemberships(tx, user.id);
     await assertAffiliateNotSuspended(tx, memberships);
