@@ -37,6 +37,13 @@ export const DEMO_LOGINS: DemoLogin[] = [
 
 export class SeedError extends Error {
   override name = 'SeedError';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly path: string,
+  ) {
+    super(message);
+  }
 }
 
 async function post<T>(apiUrl: string, path: string, body: unknown, token?: string): Promise<T> {
@@ -47,7 +54,7 @@ async function post<T>(apiUrl: string, path: string, body: unknown, token?: stri
     signal: AbortSignal.timeout(30_000),
   });
   const text = await response.text();
-  if (!response.ok) throw new SeedError(`POST ${path} answered ${response.status}: ${text}`);
+  if (!response.ok) throw new SeedError(`POST ${path} answered ${response.status}: ${text}`, response.status, path);
   return JSON.parse(text) as T;
 }
 
