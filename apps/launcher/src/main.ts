@@ -48,7 +48,7 @@ try {
     cleanups.push(() => postgres.stop());
     postgres.onUnexpectedExit((code, signal) => void stop(1, `embedded Postgres exited (code ${code}, signal ${signal})`));
     databaseUrl = postgres.url;
-    postgresNote = `embedded, data in ${postgres.directory}${postgres.created ? ' (new)' : ''}`;
+    postgresNote = `embedded, ${postgres.created ? 'new cluster' : 'data'} in ${postgres.directory}`;
   }
 
   let redisUrl = config.redisUrl;
