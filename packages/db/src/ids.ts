@@ -17,6 +17,9 @@ export const ID_PREFIXES = {
   outbox: 'obx',
   event: 'evt',
   email: 'eml',
+  program: 'prg',
+  planVersion: 'ppv',
+  group: 'grp',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -111,7 +111,7 @@ describe('row-level security configuration', () => {
               has_table_privilege('affnet_app', c.oid, 'TRUNCATE') AS trunc
          FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY 1`,
     );
-    const appendOnly = new Set(['audit_log', 'domain_events']);
+    const appendOnly = new Set(['audit_log', 'domain_events', 'program_plan_versions']);
     for (const row of rows) {
       const { table, ...rights } = row;
       if (table === '_prisma_migrations') expect(rights, table).toEqual({ sel: false, ins: false, upd: false, del: false, trunc: false });

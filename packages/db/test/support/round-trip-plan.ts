@@ -50,7 +50,9 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
     merchant: newId('merchant'),
     parentAffiliate: newId('affiliate'),
     affiliate: newId('affiliate'),
+    program: newId('program'),
   };
+  const profile = { websites: ['https://blog.example', 'https://b.example'], channels: ['site', 'email'], countries: ['DE', 'SE'], categories: ['shoes'], payoutCurrency: 'SEK' };
 
   // Only what the SQL constrains; every other field is generated from its type.
   const overrides: [string, Record<string, unknown>[]][] = [
@@ -60,8 +62,8 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
     [
       'Affiliate',
       [
-        { id: ids.parentAffiliate, tenantId, email: 'parent@example.test', status: 'pending', parentAffiliateId: null },
-        { id: ids.affiliate, tenantId, email: 'child@example.test', status: 'suspended', parentAffiliateId: ids.parentAffiliate },
+        { id: ids.parentAffiliate, tenantId, email: 'parent@example.test', status: 'pending', parentAffiliateId: null, ...profile },
+        { id: ids.affiliate, tenantId, email: 'child@example.test', status: 'suspended', parentAffiliateId: ids.parentAffiliate, ...profile, websites: [] },
       ],
     ],
     [
@@ -78,6 +80,28 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
     ['Outbox', [{ id: newId('outbox'), tenantId }]],
     ['DomainEvent', [{ id: newId('event'), tenantId }]],
     ['Email', [{ id: newId('email'), tenantId, status: 'failed' }]],
+    [
+      'Program',
+      [
+        {
+          id: ids.program,
+          tenantId,
+          merchantId: ids.merchant,
+          allowedDomains: ['shoes.example', 'www.shoes.example'],
+          trackingParam: 'ref_id',
+          cookieDays: 45,
+          attributionModel: 'first_click',
+          enrollmentMode: 'invite_only',
+          approvalMode: 'manual',
+          holdDays: 14,
+          currency: 'EUR',
+          status: 'paused',
+          visibility: 'private',
+        },
+      ],
+    ],
+    ['ProgramPlanVersion', [{ id: newId('planVersion'), tenantId, programId: ids.program, version: 3 }]],
+    ['ProgramGroup', [{ id: newId('group'), tenantId, programId: ids.program }]],
   ];
 
   const steps = overrides.map(([name, rows]) => {

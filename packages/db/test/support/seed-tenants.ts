@@ -70,6 +70,24 @@ export async function seedTenant(ownerUrl: string, slug: string): Promise<Seeded
       subject_type: 'merchant',
       subject_id: merchants[0],
     });
+    const programId = newId('program');
+    await insert('programs', {
+      id: programId,
+      tenant_id: id,
+      merchant_id: merchants[0],
+      name: `Program of ${slug}`,
+      landing_url: 'https://shop.example/',
+      currency: 'EUR',
+    });
+    await insert('program_plan_versions', {
+      id: newId('planVersion'),
+      tenant_id: id,
+      program_id: programId,
+      version: 1,
+      plan: '{"sale":{"percentBps":1000}}',
+      effective_from: new Date(),
+    });
+    await insert('program_groups', { id: newId('group'), tenant_id: id, program_id: programId, name: 'Gold' });
     await insert('emails', {
       id: newId('email'),
       tenant_id: id,
