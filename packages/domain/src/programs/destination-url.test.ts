@@ -62,6 +62,6 @@ describe('normalizeDomain', () => {
     'sho es.example',
     'evil.com\\x',
     '-bad.example',
-    'a'.repeat(64) + '.example',
+    `${'a'.repeat(64)}.example`,
   ])('refuses %j', (input) => expect(normalizeDomain(input)).toBeNull());
 });
