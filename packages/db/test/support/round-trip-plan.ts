@@ -52,7 +52,13 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
     affiliate: newId('affiliate'),
     program: newId('program'),
   };
-  const profile = { websites: ['https://blog.example', 'https://b.example'], channels: ['site', 'email'], countries: ['DE', 'SE'], categories: ['shoes'], payoutCurrency: 'SEK' };
+  const profile = {
+    websites: ['https://blog.example', 'https://b.example'],
+    channels: ['site', 'email'],
+    countries: ['DE', 'SE'],
+    categories: ['shoes'],
+    payoutCurrency: 'SEK',
+  };
 
   // Only what the SQL constrains; every other field is generated from its type.
   const overrides: [string, Record<string, unknown>[]][] = [
