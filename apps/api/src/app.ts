@@ -20,6 +20,7 @@ import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { merchantRoutes } from './routes/merchants';
 import { networkRoutes } from './routes/network';
+import { programRoutes } from './routes/programs';
 
 export interface BuildAppOptions {
   config: ApiEnv;
@@ -115,6 +116,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   affiliateRoutes(app, deps);
   apiKeyRoutes(app, deps);
   networkRoutes(app, deps);
+  programRoutes(app, deps);
 
   app.addHook('onClose', async () => {
     if (!options.prisma) await prisma.$disconnect();

@@ -13,7 +13,10 @@ export type EventType =
   | 'api_key.revoked'
   | 'member.added'
   | 'member.role_changed'
-  | 'member.removed';
+  | 'member.removed'
+  | 'program.created'
+  | 'program.updated'
+  | 'program.plan_changed';
 
 export interface RecordEventInput {
   tenantId: string;
