@@ -20,6 +20,10 @@ export const ID_PREFIXES = {
   program: 'prg',
   planVersion: 'ppv',
   group: 'grp',
+  enrollment: 'enr',
+  link: 'lnk',
+  coupon: 'cpn',
+  creative: 'crv',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

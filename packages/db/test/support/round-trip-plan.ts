@@ -51,6 +51,8 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
     parentAffiliate: newId('affiliate'),
     affiliate: newId('affiliate'),
     program: newId('program'),
+    group: newId('group'),
+    enrollment: newId('enrollment'),
   };
   const profile = {
     websites: ['https://blog.example', 'https://b.example'],
@@ -107,7 +109,52 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
       ],
     ],
     ['ProgramPlanVersion', [{ id: newId('planVersion'), tenantId, programId: ids.program, version: 3 }]],
-    ['ProgramGroup', [{ id: newId('group'), tenantId, programId: ids.program }]],
+    ['ProgramGroup', [{ id: ids.group, tenantId, programId: ids.program }]],
+    [
+      'Enrollment',
+      [
+        {
+          id: ids.enrollment,
+          tenantId,
+          programId: ids.program,
+          affiliateId: ids.affiliate,
+          status: 'suspended',
+          groupId: ids.group,
+          invitedByUserId: ids.user,
+        },
+      ],
+    ],
+    [
+      'Link',
+      [
+        {
+          id: newId('link'),
+          tenantId,
+          programId: ids.program,
+          affiliateId: ids.affiliate,
+          enrollmentId: ids.enrollment,
+          code: 'Abc-123_xyz',
+          status: 'disabled',
+        },
+      ],
+    ],
+    [
+      'Coupon',
+      [
+        {
+          id: newId('coupon'),
+          tenantId,
+          programId: ids.program,
+          affiliateId: ids.affiliate,
+          code: 'Summer10',
+          codeNormalized: 'SUMMER10',
+          status: 'requested',
+          validFrom: new Date(Date.UTC(2026, 5, 1)),
+          validUntil: new Date(Date.UTC(2026, 8, 1)),
+        },
+      ],
+    ],
+    ['Creative', [{ id: newId('creative'), tenantId, programId: ids.program, type: 'banner', status: 'archived' }]],
   ];
 
   const steps = overrides.map(([name, rows]) => {

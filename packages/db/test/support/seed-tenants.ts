@@ -88,6 +88,27 @@ export async function seedTenant(ownerUrl: string, slug: string): Promise<Seeded
       effective_from: new Date(),
     });
     await insert('program_groups', { id: newId('group'), tenant_id: id, program_id: programId, name: 'Gold' });
+    const affiliateId = rows.affiliates![0]!;
+    const enrollmentId = newId('enrollment');
+    await insert('enrollments', { id: enrollmentId, tenant_id: id, program_id: programId, affiliate_id: affiliateId, status: 'approved' });
+    await insert('links', {
+      id: newId('link'),
+      tenant_id: id,
+      program_id: programId,
+      affiliate_id: affiliateId,
+      enrollment_id: enrollmentId,
+      code: `code${id.slice(-10)}`,
+      destination_url: 'https://shop.example/',
+    });
+    await insert('coupons', {
+      id: newId('coupon'),
+      tenant_id: id,
+      program_id: programId,
+      affiliate_id: affiliateId,
+      code: 'Save10',
+      code_normalized: 'SAVE10',
+    });
+    await insert('creatives', { id: newId('creative'), tenant_id: id, program_id: programId, type: 'text_link', name: 'Shop now' });
     await insert('emails', {
       id: newId('email'),
       tenant_id: id,
