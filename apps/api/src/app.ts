@@ -20,6 +20,9 @@ import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { merchantRoutes } from './routes/merchants';
 import { networkRoutes } from './routes/network';
+import { couponRoutes } from './routes/coupons';
+import { creativeRoutes } from './routes/creatives';
+import { linkRoutes } from './routes/links';
 import { programRoutes } from './routes/programs';
 
 export interface BuildAppOptions {
@@ -117,6 +120,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   apiKeyRoutes(app, deps);
   networkRoutes(app, deps);
   programRoutes(app, deps);
+  linkRoutes(app, deps);
+  couponRoutes(app, deps);
+  creativeRoutes(app, deps);
 
   app.addHook('onClose', async () => {
     if (!options.prisma) await prisma.$disconnect();
