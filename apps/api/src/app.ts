@@ -17,12 +17,13 @@ import { registerOpenApi } from './plugins/openapi';
 import { affiliateRoutes } from './routes/affiliates';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
-import { healthRoutes } from './routes/health';
-import { merchantRoutes } from './routes/merchants';
-import { networkRoutes } from './routes/network';
 import { couponRoutes } from './routes/coupons';
 import { creativeRoutes } from './routes/creatives';
+import { enrollmentRoutes } from './routes/enrollments';
+import { healthRoutes } from './routes/health';
 import { linkRoutes } from './routes/links';
+import { merchantRoutes } from './routes/merchants';
+import { networkRoutes } from './routes/network';
 import { programRoutes } from './routes/programs';
 
 export interface BuildAppOptions {
@@ -120,6 +121,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   apiKeyRoutes(app, deps);
   networkRoutes(app, deps);
   programRoutes(app, deps);
+  enrollmentRoutes(app, deps);
   linkRoutes(app, deps);
   couponRoutes(app, deps);
   creativeRoutes(app, deps);

@@ -32,6 +32,8 @@ export async function startHarness(label: string, overrides: Partial<Record<keyo
     REDIS_PREFIX: prefix,
     APP_DB_PASSWORD: env.appPassword,
     LOG_LEVEL: 'silent',
+    // Suites sign many accounts up from one address; the rate-limit test sets its own.
+    LOGIN_RATE_LIMIT_MAX: '10000',
     ...overrides,
   });
   const app = await buildApp({ config, logger: pino({ level: 'silent' }) });

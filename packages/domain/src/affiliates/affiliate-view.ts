@@ -13,6 +13,12 @@ export interface AffiliateView {
   website: string | null;
   status: 'pending' | 'active' | 'suspended';
   parentAffiliateId: string | null;
+  websites: string[];
+  channels: string[];
+  countries: string[];
+  categories: string[];
+  description: string | null;
+  payoutCurrency: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -25,6 +31,12 @@ export function toAffiliateView(a: Affiliate): AffiliateView {
     website: a.website,
     status: a.status as AffiliateView['status'],
     parentAffiliateId: a.parentAffiliateId,
+    websites: a.websites,
+    channels: a.channels,
+    countries: a.countries,
+    categories: a.categories,
+    description: a.description,
+    payoutCurrency: a.payoutCurrency,
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
   };

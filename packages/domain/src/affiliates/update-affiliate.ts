@@ -12,7 +12,18 @@ export async function updateAffiliate(
   deps: Deps,
   actor: Actor,
   affiliateId: string,
-  input: { name?: string; website?: string | null; status?: 'active' | 'suspended'; reason?: string },
+  input: {
+    name?: string;
+    website?: string | null;
+    status?: 'active' | 'suspended';
+    reason?: string;
+    websites?: string[];
+    channels?: string[];
+    countries?: string[];
+    categories?: string[];
+    description?: string | null;
+    payoutCurrency?: string | null;
+  },
 ): Promise<AffiliateView> {
   requireSelfOrNetwork(actor, affiliateId);
   if (input.status !== undefined) requireNetworkRole(actor, ['owner', 'admin']);

@@ -16,7 +16,10 @@ export type EventType =
   | 'member.removed'
   | 'program.created'
   | 'program.updated'
-  | 'program.plan_changed';
+  | 'program.plan_changed'
+  | 'enrollment.created'
+  | 'enrollment.approved'
+  | 'enrollment.status_changed';
 
 export interface RecordEventInput {
   tenantId: string;
