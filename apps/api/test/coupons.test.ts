@@ -207,6 +207,8 @@ describe('affiliate requests', () => {
     expect(await active(shoesProgram, 'CAROL-50', '2030-01-01T00:00:00Z')).toBeNull();
     const audit = await h.owner.query("SELECT data FROM audit_log WHERE subject_id = $1 AND action = 'coupon.rejected'", [req.body.id]);
     expect(audit.rows[0].data.reason).toBe('too generous');
+    const second = await post(carol.token, { programId: shoesProgram, code: 'carol-60' });
+    expect((await h.request({ method: 'POST', url: `/v1/coupons/${second.body.id}/reject`, token: shoesOwner })).body.status).toBe('rejected');
   });
 
   it('an affiliate can neither create an active coupon nor one for another affiliate, nor without an approved enrollment', async () => {

@@ -30,7 +30,8 @@ export const updateCouponBody = z
 export const rejectCouponBody = z
   .object({ reason: z.string().trim().min(1).max(1000).optional() })
   .strict()
-  .optional();
+  .nullish()
+  .describe('optional; the reason is kept in the audit log');
 
 export const couponListQuery = listQuery
   .extend({
