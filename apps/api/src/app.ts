@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { type ApiEnv, appDatabaseUrl } from '@app/config/env';
 import { createPrisma, type PrismaClient } from '@app/db/client';
+import { type BlobStorage, LocalDiskStorage } from '@app/domain/creatives/blob-storage';
 import type { Deps } from '@app/domain/shared/deps';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
@@ -32,6 +33,7 @@ export interface BuildAppOptions {
   /** Injected in tests that share one client; otherwise created and closed by the app. */
   prisma?: PrismaClient;
   redis?: Redis;
+  storage?: BlobStorage;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -83,6 +85,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
       refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
     },
+    storage: options.storage ?? new LocalDiskStorage(config.STORAGE_DIR),
+    publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''),
   };
 
   registerErrorHandling(app);

@@ -98,16 +98,16 @@ describe('applications', () => {
     expect(rows.rows[0].n).toBe(1);
   });
 
-  it('approve and reject racing on one application: exactly one wins', async () => {
+  it('decisions on one application are serialised: of two approvals at once one wins, one default link', async () => {
     const programId = await newProgram();
     const aff = await newAffiliate();
     const enrollment = (await apply(aff.token, programId)).body.id;
-    const [a, b] = await Promise.all([act(merchant, programId, enrollment, 'approve'), act(merchant, programId, enrollment, 'reject')]);
-    const statuses = [a.status, b.status].sort();
-    expect(statuses).toEqual([200, 409]);
-    const final = await h.owner.query('SELECT status FROM enrollments WHERE id = $1', [enrollment]);
-    expect(['approved', 'rejected']).toContain(final.rows[0].status);
-    expect(final.rows[0].status).toBe(a.status === 200 ? 'approved' : 'rejected');
+    const results = await Promise.all([act(merchant, programId, enrollment, 'approve'), act(merchant, programId, enrollment, 'approve')]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    const links = await h.owner.query('SELECT count(*)::int AS n FROM links WHERE enrollment_id = $1', [enrollment]);
+    expect(links.rows[0].n).toBe(1);
+    const rejects = await Promise.all([act(merchant, programId, enrollment, 'suspend'), act(merchant, programId, enrollment, 'suspend')]);
+    expect(rejects.map((r) => r.status).sort()).toEqual([200, 409]);
   });
 });
 

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type ApiEnv, apiEnvSchema } from '@app/config/env';
 import { loadTestEnv } from '@app/config/test-env';
 import { createTestDatabase, type TestDatabase } from '@app/db/testing/test-database';
@@ -26,6 +29,7 @@ export async function startHarness(label: string, overrides: Partial<Record<keyo
   const env = loadTestEnv();
   const db = await createTestDatabase(label);
   const prefix = `test:${label}:${randomBytes(4).toString('hex')}`;
+  const storageDir = mkdtempSync(join(tmpdir(), `affnet-${label}-`));
   const config = apiEnvSchema.parse({
     DATABASE_URL: db.ownerUrl,
     REDIS_URL: env.redisUrl,
@@ -34,6 +38,8 @@ export async function startHarness(label: string, overrides: Partial<Record<keyo
     LOG_LEVEL: 'silent',
     // Suites sign many accounts up from one address; the rate-limit test sets its own.
     LOGIN_RATE_LIMIT_MAX: '10000',
+    STORAGE_DIR: storageDir,
+    PUBLIC_URL: 'https://track.example',
     ...overrides,
   });
   const app = await buildApp({ config, logger: pino({ level: 'silent' }) });
@@ -61,6 +67,7 @@ export async function startHarness(label: string, overrides: Partial<Record<keyo
       if (keys.length) await redis.del(...keys);
       redis.disconnect();
       await db.drop();
+      rmSync(storageDir, { recursive: true, force: true });
     },
   };
 }

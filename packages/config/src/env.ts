@@ -44,6 +44,8 @@ export const apiEnvSchema = z.object({
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
   LOGIN_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(10),
   ENABLE_DOCS: bool.default(true),
+  /** Where uploaded creatives are kept (local disk storage). */
+  STORAGE_DIR: z.string().min(1).default('.data/uploads'),
 });
 
 export const workerEnvSchema = z.object({

@@ -100,3 +100,12 @@ BEGIN
 END $$;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON enrollments, links, coupons, creatives TO affnet_app;
+
+-- Banner images are embedded on affiliates' sites and fetched without credentials: the
+-- image route finds a creative by its (unguessable) id across tenants, and nothing else.
+CREATE FUNCTION creative_image_lookup(p_id text) RETURNS TABLE (image_key text, image_type text, status text)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS
+  $$ SELECT c.image_key, c.image_type, c.status FROM creatives c WHERE c.id = p_id $$;
+GRANT SELECT ON creatives TO affnet_system;
+ALTER FUNCTION creative_image_lookup(text) OWNER TO affnet_system;
+GRANT EXECUTE ON FUNCTION creative_image_lookup(text) TO affnet_app;

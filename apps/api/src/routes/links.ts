@@ -12,26 +12,13 @@ import { actorOf } from '../plugins/auth';
 const errors = problemResponses;
 const tags = ['links'];
 
-/**
- * Where `/c/{code}` is served: PUBLIC_URL, else http://localhost:<port>. Route modules
- * receive no config, and PUBLIC_URL reaches the app only as the OpenAPI document's
- * server, so it is read from there (the document is generated once and cached).
- */
-function trackingBaseUrl(app: FastifyInstance): string {
-  const servers = (app.swagger() as { servers?: { url: string }[] }).servers;
-  const publicUrl = servers?.[0]?.url;
-  if (publicUrl) return publicUrl.replace(/\/+$/, '');
-  const address = app.server.address();
-  return `http://localhost:${address && typeof address === 'object' ? address.port : 3000}`;
-}
-
 export function linkRoutes(app: FastifyInstance, deps: Deps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post(
     '/v1/links',
     { schema: { tags, summary: 'Make a tracked link (affiliate, approved enrollment)', body: createLinkBody, response: { 201: linkSchema, ...errors } } },
-    async (request, reply) => reply.status(201).send(await createLink(deps, actorOf(request), request.body, trackingBaseUrl(app))),
+    async (request, reply) => reply.status(201).send(await createLink(deps, actorOf(request), request.body, deps.publicUrl)),
   );
   r.get(
     '/v1/links',
@@ -43,10 +30,10 @@ export function linkRoutes(app: FastifyInstance, deps: Deps): void {
         response: { 200: page(linkSchema), ...errors },
       },
     },
-    async (request) => listLinks(deps, actorOf(request), request.query, trackingBaseUrl(app)),
+    async (request) => listLinks(deps, actorOf(request), request.query, deps.publicUrl),
   );
   r.get('/v1/links/:id', { schema: { tags, summary: 'Get a tracked link', params: idParams, response: { 200: linkSchema, ...errors } } }, async (request) =>
-    getLinkOrThrow(deps, actorOf(request), request.params.id, trackingBaseUrl(app)),
+    getLinkOrThrow(deps, actorOf(request), request.params.id, deps.publicUrl),
   );
   r.patch(
     '/v1/links/:id',
@@ -59,6 +46,6 @@ export function linkRoutes(app: FastifyInstance, deps: Deps): void {
         response: { 200: linkSchema, ...errors },
       },
     },
-    async (request) => updateLink(deps, actorOf(request), request.params.id, request.body, trackingBaseUrl(app)),
+    async (request) => updateLink(deps, actorOf(request), request.params.id, request.body, deps.publicUrl),
   );
 }
