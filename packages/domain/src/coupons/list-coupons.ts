@@ -1,10 +1,8 @@
-import type { Prisma } from '@app/db/generated/prisma/client';
 import { withTenant } from '@app/db/with-tenant';
 import type { Actor } from '../shared/actor';
 import type { Deps } from '../shared/deps';
-import { forbidden } from '../shared/errors';
 import { decodeCursor, pageOf } from '../shared/pagination';
-import { affiliateIdOf, memberMerchantIds, networkRole } from '../shared/policies';
+import { partnerRowScope } from '../shared/partner-scope';
 import { type CouponStatus, type CouponView, toCouponView } from './coupon-view';
 
 export interface ListCouponsInput {
@@ -20,18 +18,7 @@ export interface ListCouponsInput {
 export async function listCoupons(deps: Deps, actor: Actor, input: ListCouponsInput): Promise<{ data: CouponView[]; nextCursor: string | null }> {
   const before = decodeCursor(input.cursor);
   return withTenant(deps.prisma, actor.tenantId, async (tx) => {
-    let scope: Prisma.CouponWhereInput;
-    const ownAffiliateId = affiliateIdOf(actor);
-    if (networkRole(actor)) {
-      scope = {};
-    } else if (ownAffiliateId) {
-      scope = { affiliateId: ownAffiliateId };
-    } else {
-      const merchantIds = memberMerchantIds(actor);
-      if (merchantIds.length === 0) throw forbidden('Only affiliates, merchant members and network staff list coupons.');
-      const programs = await tx.program.findMany({ where: { merchantId: { in: merchantIds } }, select: { id: true } });
-      scope = { programId: { in: programs.map((p) => p.id) } };
-    }
+    const scope = await partnerRowScope(tx, actor, 'coupons');
     const rows = await tx.coupon.findMany({
       where: {
         AND: [

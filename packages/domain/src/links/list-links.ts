@@ -1,10 +1,8 @@
-import type { Prisma } from '@app/db/generated/prisma/client';
 import { withTenant } from '@app/db/with-tenant';
 import type { Actor } from '../shared/actor';
 import type { Deps } from '../shared/deps';
-import { forbidden } from '../shared/errors';
 import { decodeCursor, pageOf } from '../shared/pagination';
-import { affiliateIdOf, memberMerchantIds, networkRole } from '../shared/policies';
+import { partnerRowScope } from '../shared/partner-scope';
 import { type LinkView, toLinkView } from './link-view';
 
 export interface ListLinksInput {
@@ -25,18 +23,7 @@ export async function listLinks(
 ): Promise<{ data: LinkView[]; nextCursor: string | null }> {
   const before = decodeCursor(input.cursor);
   return withTenant(deps.prisma, actor.tenantId, async (tx) => {
-    let scope: Prisma.LinkWhereInput;
-    const ownAffiliateId = affiliateIdOf(actor);
-    if (networkRole(actor)) {
-      scope = {};
-    } else if (ownAffiliateId) {
-      scope = { affiliateId: ownAffiliateId };
-    } else {
-      const merchantIds = memberMerchantIds(actor);
-      if (merchantIds.length === 0) throw forbidden('Only affiliates, merchant members and network staff list links.');
-      const programs = await tx.program.findMany({ where: { merchantId: { in: merchantIds } }, select: { id: true } });
-      scope = { programId: { in: programs.map((p) => p.id) } };
-    }
+    const scope = await partnerRowScope(tx, actor, 'links');
     const rows = await tx.link.findMany({
       where: {
         AND: [
