@@ -6,24 +6,10 @@ import type { Deps } from '../shared/deps';
 import { requireMerchantWrite } from '../shared/policies';
 import { assertStatusTransition, loadProgramOrThrow, type ProgramView, toProgramView, validateProgramUrls } from './program-view';
 
-export type UpdateProgramInput = Partial<{
-  name: string;
-  description: string | null;
-  category: string | null;
-  landingUrl: string;
-  allowedDomains: string[];
-  trackingParam: string;
-  cookieDays: number;
-  attributionModel: 'last_click' | 'first_click';
-  enrollmentMode: 'auto' | 'manual' | 'invite_only';
-  approvalMode: 'auto' | 'manual';
-  holdDays: number;
-  status: ProgramView['status'];
-  visibility: 'public' | 'private';
-  terms: string | null;
-  exclusivityNote: string | null;
-  fallbackUrl: string | null;
-}>;
+/** Every editable field of a program (ids, currency, plan and timestamps are not). */
+export type UpdateProgramInput = Partial<
+  Omit<ProgramView, 'id' | 'merchantId' | 'currency' | 'plan' | 'upcomingPlan' | 'createdAt' | 'updatedAt'>
+>;
 
 /**
  * Edits a program's terms. Status moves draft → active ⇄ paused → archived (archived is
