@@ -7,9 +7,7 @@ import { requireMerchantWrite } from '../shared/policies';
 import { assertStatusTransition, loadProgramOrThrow, type ProgramView, toProgramView, validateProgramUrls } from './program-view';
 
 /** Every editable field of a program (ids, currency, plan and timestamps are not). */
-export type UpdateProgramInput = Partial<
-  Omit<ProgramView, 'id' | 'merchantId' | 'currency' | 'plan' | 'upcomingPlan' | 'createdAt' | 'updatedAt'>
->;
+export type UpdateProgramInput = Partial<Omit<ProgramView, 'id' | 'merchantId' | 'currency' | 'plan' | 'upcomingPlan' | 'createdAt' | 'updatedAt'>>;
 
 /**
  * Edits a program's terms. Status moves draft → active ⇄ paused → archived (archived is
