@@ -49,3 +49,10 @@ export const updateAffiliateBody = z
   })
   .strict()
   .refine((v) => Object.keys(v).some((k) => k !== 'reason'), { message: 'give at least one field to change' });
+
+export const recruitLinkSchema = z.object({
+  affiliateId: z.string(),
+  url: z.string(),
+  referredBy: z.string(),
+  recruits: z.number().int(),
+});

@@ -1,6 +1,7 @@
-import { affiliateListQuery, affiliateSchema, updateAffiliateBody } from '@app/contracts/affiliates';
+import { affiliateListQuery, affiliateSchema, recruitLinkSchema, updateAffiliateBody } from '@app/contracts/affiliates';
 import { idParams, page, problemResponses } from '@app/contracts/common';
 import { getAffiliateOrThrow } from '@app/domain/affiliates/get-affiliate-or-throw';
+import { getRecruitLink } from '@app/domain/affiliates/get-recruit-link';
 import { listAffiliates } from '@app/domain/affiliates/list-affiliates';
 import { updateAffiliate } from '@app/domain/affiliates/update-affiliate';
 import type { Deps } from '@app/domain/shared/deps';
@@ -42,5 +43,17 @@ export function affiliateRoutes(app: FastifyInstance, deps: Deps): void {
       },
     },
     async (request) => updateAffiliate(deps, actorOf(request), request.params.id, request.body),
+  );
+  r.get(
+    '/v1/affiliates/:id/recruit-link',
+    {
+      schema: {
+        tags,
+        summary: 'The recruit link: partners who sign up through it get this affiliate as parent (two-tier)',
+        params: idParams,
+        response: { 200: recruitLinkSchema, ...errors },
+      },
+    },
+    async (request) => getRecruitLink(deps, actorOf(request), request.params.id),
   );
 }
