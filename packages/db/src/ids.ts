@@ -24,6 +24,8 @@ export const ID_PREFIXES = {
   link: 'lnk',
   coupon: 'cpn',
   creative: 'crv',
+  trackingDomain: 'tdm',
+  click: 'clk',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -36,7 +36,9 @@ beforeAll(async () => {
     await owner.query<{ table_name: string }>(
       `SELECT c.table_name FROM information_schema.columns c
          JOIN information_schema.tables t USING (table_schema, table_name)
+         JOIN pg_class k ON k.oid = format('public.%I', c.table_name)::regclass
         WHERE c.table_schema = 'public' AND c.column_name = 'tenant_id' AND t.table_type = 'BASE TABLE'
+          AND NOT k.relispartition
         ORDER BY 1`,
     )
   ).rows.map((r) => r.table_name);
@@ -109,16 +111,33 @@ describe('row-level security configuration', () => {
               has_table_privilege('affnet_app', c.oid, 'SELECT') AS sel, has_table_privilege('affnet_app', c.oid, 'INSERT') AS ins,
               has_table_privilege('affnet_app', c.oid, 'UPDATE') AS upd, has_table_privilege('affnet_app', c.oid, 'DELETE') AS del,
               has_table_privilege('affnet_app', c.oid, 'TRUNCATE') AS trunc
-         FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY 1`,
+         FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1`,
     );
-    const appendOnly = new Set(['audit_log', 'domain_events', 'program_plan_versions']);
+    const appendOnly = new Set(['audit_log', 'domain_events', 'program_plan_versions', 'clicks']);
+    // Rollups only grow or are corrected; domains are added and removed, never edited.
+    const special: Record<string, Partial<(typeof rows)[number]>> = {
+      click_daily_stats: { sel: true, ins: true, upd: true, del: false },
+      tracking_domains: { sel: true, ins: true, upd: false, del: true },
+    };
     for (const row of rows) {
       const { table, ...rights } = row;
       if (table === '_prisma_migrations') expect(rights, table).toEqual({ sel: false, ins: false, upd: false, del: false, trunc: false });
       else if (appendOnly.has(table)) expect(rights, table).toEqual({ sel: true, ins: true, upd: false, del: false, trunc: false });
+      else if (special[table]) expect(rights, table).toEqual({ ...special[table], trunc: false });
       else expect(rights, table).toEqual({ sel: true, ins: true, upd: true, del: true, trunc: false });
     }
     expect(rows.length).toBe(tenantTables.length + 2);
+  });
+
+  it('reaches click partitions only through clicks, whose policies apply', async () => {
+    const { rows: parts } = await owner.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'public.clicks'::regclass`,
+    );
+    expect(parts.length).toBeGreaterThan(0);
+    for (const { name } of parts) {
+      const error = await rejection(app.query(`SELECT count(*) FROM ${pg.escapeIdentifier(name)}`));
+      expect(error, name).toMatchObject({ code: '42501' });
+    }
   });
 
   it('leaves the application role owning nothing: no table, view, sequence, schema or function', async () => {

@@ -11,6 +11,8 @@ import type { SchemaField, SchemaModel } from './prisma-schema';
 
 export interface RoundTripStep {
   model: string;
+  /** The primary key's fields (['id'] for most models). */
+  key: string[];
   rows: Record<string, unknown>[];
 }
 
@@ -53,6 +55,7 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
     program: newId('program'),
     group: newId('group'),
     enrollment: newId('enrollment'),
+    link: newId('link'),
   };
   const profile = {
     websites: ['https://blog.example', 'https://b.example'],
@@ -128,7 +131,7 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
       'Link',
       [
         {
-          id: newId('link'),
+          id: ids.link,
           tenantId,
           programId: ids.program,
           affiliateId: ids.affiliate,
@@ -155,13 +158,49 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
       ],
     ],
     ['Creative', [{ id: newId('creative'), tenantId, programId: ids.program, type: 'banner', status: 'archived' }]],
+    ['TrackingDomain', [{ id: newId('trackingDomain'), tenantId, host: `go.${tenantId.slice(-8)}.example` }]],
+    [
+      'Click',
+      [
+        {
+          id: newId('click'),
+          tenantId,
+          clickedAt: new Date(Date.UTC(2026, 0, 17, 8, 30, 0, 123)),
+          programId: ids.program,
+          affiliateId: ids.affiliate,
+          linkId: ids.link,
+          country: 'SE',
+          device: 'tablet',
+          method: 'HEAD',
+          flags: ['bot', 'repeat'],
+        },
+      ],
+    ],
+    [
+      'ClickDailyStat',
+      [
+        {
+          tenantId,
+          day: new Date(Date.UTC(2026, 0, 17)),
+          programId: ids.program,
+          affiliateId: ids.affiliate,
+          linkId: ids.link,
+          uniqueClicks: 9_007_199_254_740_992n,
+        },
+      ],
+    ],
   ];
+  const keys: Record<string, string[]> = {
+    Click: ['id', 'clickedAt'],
+    ClickDailyStat: ['tenantId', 'day', 'programId', 'affiliateId', 'linkId', 'sub1'],
+  };
 
   const steps = overrides.map(([name, rows]) => {
     const model = models.find((m) => m.name === name);
     if (!model) throw new Error(`round-trip plan names model ${name}, which schema.prisma does not have`);
     return {
       model: name,
+      key: keys[name] ?? ['id'],
       rows: rows.map((override, row) =>
         Object.fromEntries(
           model.fields.map((field, index) => [field.name, field.name in override ? override[field.name] : generatedValue(name, field, index, row)]),

@@ -27,7 +27,8 @@ export async function seedTenant(ownerUrl: string, slug: string): Promise<Seeded
        VALUES (${keys.map((_, i) => `$${i + 1}`).join(', ')})`,
       Object.values(values),
     );
-    if (table !== 'tenants') rows[table] = [...(rows[table] ?? []), values.id as string];
+    // Rollup rows have a compound key; their day stands in for an id.
+    if (table !== 'tenants') rows[table] = [...(rows[table] ?? []), String(values.id ?? values.day)];
   };
   try {
     await client.query('BEGIN');
@@ -91,8 +92,9 @@ export async function seedTenant(ownerUrl: string, slug: string): Promise<Seeded
     const affiliateId = rows.affiliates![0]!;
     const enrollmentId = newId('enrollment');
     await insert('enrollments', { id: enrollmentId, tenant_id: id, program_id: programId, affiliate_id: affiliateId, status: 'approved' });
+    const linkId = newId('link');
     await insert('links', {
-      id: newId('link'),
+      id: linkId,
       tenant_id: id,
       program_id: programId,
       affiliate_id: affiliateId,
@@ -109,6 +111,22 @@ export async function seedTenant(ownerUrl: string, slug: string): Promise<Seeded
       code_normalized: 'SAVE10',
     });
     await insert('creatives', { id: newId('creative'), tenant_id: id, program_id: programId, type: 'text_link', name: 'Shop now' });
+    await insert('tracking_domains', { id: newId('trackingDomain'), tenant_id: id, host: `go.${slug}.example` });
+    const clickedAt = new Date();
+    await client.query(`SELECT ensure_click_partitions($1::date, 1)`, [clickedAt]);
+    await insert('clicks', {
+      id: newId('click'),
+      tenant_id: id,
+      clicked_at: clickedAt,
+      program_id: programId,
+      affiliate_id: affiliateId,
+      link_id: linkId,
+      device: 'desktop',
+      landing_url: 'https://shop.example/',
+      is_unique: true,
+      billable: true,
+    });
+    await insert('click_daily_stats', { tenant_id: id, day: '2026-11-01', program_id: programId, affiliate_id: affiliateId, link_id: linkId, clicks: 1 });
     await insert('emails', {
       id: newId('email'),
       tenant_id: id,
