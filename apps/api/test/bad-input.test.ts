@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, createMerchant, expectProblem, type Harness, PASSWORD, signUpNetwork, startHarness } from './harness';
+import { networkWithMerchant } from './builders';
+import { count, createMerchant, expectProblem, type Harness, PASSWORD, type signUpNetwork, startHarness } from './harness';
 
 // Every refused request must leave the database exactly as it was.
 
@@ -16,8 +17,7 @@ const validSignup = () => ({ network: { name: 'Nordic', slug: 'nordic2' }, owner
 
 beforeAll(async () => {
   h = await startHarness('badinput');
-  net = await signUpNetwork(h, 'nordic');
-  merchantId = (await createMerchant(h, net.token, 'Shoes', 'owner@shoes.example')).id;
+  ({ net, merchantId } = await networkWithMerchant(h, 'nordic'));
 });
 afterAll(() => h.close());
 

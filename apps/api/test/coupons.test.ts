@@ -1,10 +1,10 @@
 import { appDatabaseUrl } from '@app/config/env';
 import { createPrisma, type PrismaClient } from '@app/db/client';
-import { newId } from '@app/db/ids';
 import { withTenant } from '@app/db/with-tenant';
 import { findActiveCoupon } from '@app/domain/coupons/find-active-coupon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, createMerchant, expectProblem, type Harness, logIn, PASSWORD, signUpNetwork, signUpPartner, startHarness } from './harness';
+import { addMerchantUser, approvedEnrollment, createCoupon, createProgram, networkWithMerchant, partner } from './builders';
+import { count, createMerchant, expectProblem, type Harness, logIn, signUpNetwork, startHarness } from './harness';
 
 let h: Harness;
 let prisma: PrismaClient;
@@ -20,63 +20,29 @@ let bob: { token: string; id: string };
 let carol: { token: string; id: string };
 let dave: { token: string; id: string };
 
-const program = (merchantId: string, extra: Record<string, unknown> = {}) => ({
-  merchantId,
-  name: 'Shoes 10%',
-  landingUrl: 'https://shoes.example/',
-  allowedDomains: ['shoes.example'],
-  currency: 'EUR',
-  status: 'active',
-  visibility: 'public',
-  plan: { sale: { percentBps: 1000 } },
-  ...extra,
-});
-
-async function createProgram(token: string, merchantId: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await h.request({ method: 'POST', url: '/v1/programs', token, payload: program(merchantId, extra) });
-  if (res.status !== 201) throw new Error(`program: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id;
-}
-
-// Until enrollments have their API, approved (or pending…) partners are set up directly.
-async function enroll(programId: string, affiliateId: string, status = 'approved'): Promise<void> {
-  await h.owner.query('INSERT INTO enrollments (id, tenant_id, program_id, affiliate_id, status) VALUES ($1, $2, $3, $4, $5)', [
-    newId('enrollment'),
-    net.tenantId,
-    programId,
-    affiliateId,
-    status,
-  ]);
-}
-
-async function partner(email: string) {
-  const res = await signUpPartner(h, 'coupons', email);
-  return { token: res.accessToken, id: res.affiliate.id };
-}
-
 const post = (token: string, payload: Record<string, unknown>) => h.request({ method: 'POST', url: '/v1/coupons', token, payload });
 const active = (programId: string, code: string, at: string) => withTenant(prisma, net.tenantId, (tx) => findActiveCoupon(tx, programId, code, new Date(at)));
 
 beforeAll(async () => {
   h = await startHarness('coupons');
   prisma = createPrisma({ url: appDatabaseUrl(h.config), poolSize: 2 });
-  net = await signUpNetwork(h, 'coupons');
+  ({ net, merchantId: shoes, merchantToken: shoesOwner } = await networkWithMerchant(h, 'coupons'));
   other = await signUpNetwork(h, 'coupons-other');
-  shoes = (await createMerchant(h, net.token, 'Shoes', 'owner@shoes.example')).id;
   const bags = (await createMerchant(h, net.token, 'Bags', 'owner@bags.example')).id;
-  shoesOwner = (await logIn(h, 'coupons', 'owner@shoes.example')).accessToken;
   bagsOwner = (await logIn(h, 'coupons', 'owner@bags.example')).accessToken;
-  shoesProgram = await createProgram(shoesOwner, shoes);
-  shoesOutlet = await createProgram(shoesOwner, shoes, { name: 'Outlet' });
-  bagsProgram = await createProgram(bagsOwner, bags, { landingUrl: 'https://bags.example/', allowedDomains: ['bags.example'] });
-  bob = await partner('bob@blog.example');
-  carol = await partner('carol@blog.example');
-  dave = await partner('dave@blog.example');
-  await enroll(shoesProgram, bob.id);
-  await enroll(shoesOutlet, bob.id);
-  await enroll(bagsProgram, bob.id);
-  await enroll(shoesProgram, carol.id);
-  await enroll(shoesProgram, dave.id, 'pending');
+  shoesProgram = await createProgram(h, shoesOwner, shoes);
+  shoesOutlet = await createProgram(h, shoesOwner, shoes, { name: 'Outlet' });
+  bagsProgram = await createProgram(h, bagsOwner, bags, { landingUrl: 'https://bags.example/', allowedDomains: ['bags.example'] });
+  bob = await partner(h, 'coupons', 'bob@blog.example');
+  carol = await partner(h, 'coupons', 'carol@blog.example');
+  dave = await partner(h, 'coupons', 'dave@blog.example');
+  await approvedEnrollment(h, shoesOwner, shoesProgram, bob.token);
+  await approvedEnrollment(h, shoesOwner, shoesOutlet, bob.token);
+  await approvedEnrollment(h, bagsOwner, bagsProgram, bob.token);
+  await approvedEnrollment(h, shoesOwner, shoesProgram, carol.token);
+  // Dave applies and is left pending.
+  const daveApplied = await h.request({ method: 'POST', url: `/v1/programs/${shoesProgram}/enrollments`, token: dave.token, payload: {} });
+  if (daveApplied.body.status !== 'pending') throw new Error(`dave's application: ${daveApplied.status} ${JSON.stringify(daveApplied.body)}`);
 });
 afterAll(async () => {
   await prisma?.$disconnect();
@@ -219,7 +185,7 @@ describe('affiliate requests', () => {
     expectProblem(pending, 409, 'invalid_state');
     expect(pending.body.detail).toMatch(/pending/);
     expectProblem(await post(carol.token, { programId: bagsProgram, code: 'CAROL10' }), 409, 'invalid_state');
-    const hidden = await createProgram(shoesOwner, shoes, { visibility: 'private' });
+    const hidden = await createProgram(h, shoesOwner, shoes, { visibility: 'private' });
     expectProblem(await post(carol.token, { programId: hidden, code: 'CAROL10' }), 404, 'not_found');
     expectProblem(await post(bob.token, { programId: shoesProgram, code: 'summer10' }), 409, 'already_exists');
     expect(await count(h, 'coupons')).toBe(before);
@@ -230,8 +196,8 @@ describe('affiliate requests', () => {
 
 describe('who sees and changes coupons', () => {
   it('affiliates see their own, merchants their programs’, other networks nothing', async () => {
-    const mine = (await post(shoesOwner, { programId: shoesProgram, affiliateId: bob.id, code: 'BOBONLY' })).body;
-    const bagsCoupon = (await post(bagsOwner, { programId: bagsProgram, affiliateId: bob.id, code: 'BAGSONLY' })).body;
+    const mine = await createCoupon(h, shoesOwner, { programId: shoesProgram, affiliateId: bob.id, code: 'BOBONLY' });
+    const bagsCoupon = await createCoupon(h, bagsOwner, { programId: bagsProgram, affiliateId: bob.id, code: 'BAGSONLY' });
     const get = (id: string, token: string) => h.request({ method: 'GET', url: `/v1/coupons/${id}`, token });
 
     expect((await get(mine.id, bob.token)).body.code).toBe('BOBONLY');
@@ -264,14 +230,8 @@ describe('who sees and changes coupons', () => {
   });
 
   it('a merchant analyst reads coupons but cannot issue or change them', async () => {
-    await h.request({
-      method: 'POST',
-      url: `/v1/merchants/${shoes}/users`,
-      token: shoesOwner,
-      payload: { name: 'Ann', email: 'ann@shoes.example', password: PASSWORD, role: 'analyst' },
-    });
-    const analyst = (await logIn(h, 'coupons', 'ann@shoes.example')).accessToken;
-    const coupon = (await post(shoesOwner, { programId: shoesProgram, affiliateId: carol.id, code: 'ANALYSE' })).body;
+    const analyst = await addMerchantUser(h, shoesOwner, shoes, 'coupons', 'ann@shoes.example');
+    const coupon = await createCoupon(h, shoesOwner, { programId: shoesProgram, affiliateId: carol.id, code: 'ANALYSE' });
     expect((await h.request({ method: 'GET', url: `/v1/coupons/${coupon.id}`, token: analyst })).status).toBe(200);
     expectProblem(await post(analyst, { programId: shoesProgram, affiliateId: carol.id, code: 'ANALYST2' }), 403, 'forbidden');
     expectProblem(await h.request({ method: 'PATCH', url: `/v1/coupons/${coupon.id}`, token: analyst, payload: { status: 'disabled' } }), 403, 'forbidden');

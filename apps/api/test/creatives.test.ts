@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, createMerchant, expectProblem, type Harness, logIn, signUpNetwork, signUpPartner, startHarness } from './harness';
+import { approvedEnrollment, createProgram, networkWithMerchant, partner } from './builders';
+import { count, createMerchant, expectProblem, type Harness, logIn, startHarness } from './harness';
 
 // A 2×1 PNG and a GIF, as real files: the server reads their bytes, not their names.
 const PNG_2X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAYAAAD0In+KAAAAEUlEQVR4nGP4z8DwHwQZYAwAU9oH+ZVK8fAAAAAASUVORK5CYII=';
@@ -15,34 +16,16 @@ let pending: { token: string; id: string };
 
 beforeAll(async () => {
   h = await startHarness('creatives');
-  const net = await signUpNetwork(h, 'creative');
-  const shoes = (await createMerchant(h, net.token, 'Shoes', 'owner@shoes.example')).id;
+  const { net, merchantId: shoes, merchantToken } = await networkWithMerchant(h, 'creative');
+  merchant = merchantToken;
   await createMerchant(h, net.token, 'Bags', 'owner@bags.example');
-  merchant = (await logIn(h, 'creative', 'owner@shoes.example')).accessToken;
   bagsOwner = (await logIn(h, 'creative', 'owner@bags.example')).accessToken;
-  const program = await h.request({
-    method: 'POST',
-    url: '/v1/programs',
-    token: merchant,
-    payload: {
-      merchantId: shoes,
-      name: 'Shoes',
-      landingUrl: 'https://shoes.example/',
-      allowedDomains: ['shoes.example'],
-      status: 'active',
-      enrollmentMode: 'manual',
-      plan: { sale: { percentBps: 1000 } },
-    },
-  });
-  programId = program.body.id;
-  for (const who of ['approved', 'pending'] as const) {
-    const a = await signUpPartner(h, 'creative', `${who}@blog.example`);
-    const e = await h.request({ method: 'POST', url: `/v1/programs/${programId}/enrollments`, token: a.accessToken, payload: {} });
-    if (who === 'approved') {
-      await h.request({ method: 'POST', url: `/v1/programs/${programId}/enrollments/${e.body.id}/approve`, token: merchant });
-      approved = { token: a.accessToken, id: a.affiliate.id };
-    } else pending = { token: a.accessToken, id: a.affiliate.id };
-  }
+  programId = await createProgram(h, merchant, shoes, { name: 'Shoes', enrollmentMode: 'manual' });
+  approved = await partner(h, 'creative', 'approved@blog.example');
+  await approvedEnrollment(h, merchant, programId, approved.token);
+  // The other one applies and is left pending.
+  pending = await partner(h, 'creative', 'pending@blog.example');
+  await h.request({ method: 'POST', url: `/v1/programs/${programId}/enrollments`, token: pending.token, payload: {} });
 });
 afterAll(() => h.close());
 

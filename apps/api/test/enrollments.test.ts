@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProgram, networkWithMerchant, partner } from './builders';
 import { createMerchant, expectProblem, type Harness, logIn, signUpNetwork, signUpPartner, startHarness } from './harness';
 
 let h: Harness;
@@ -9,32 +10,16 @@ let merchant: string;
 let bagsOwner: string;
 let n = 0;
 
+// Programs and partners come from the shared builders; the enrollments themselves go
+// through the API in each test, since that is what this file is about.
 async function newProgram(extra: Record<string, unknown> = {}): Promise<string> {
   n += 1;
-  const res = await h.request({
-    method: 'POST',
-    url: '/v1/programs',
-    token: merchant,
-    payload: {
-      merchantId: shoes,
-      name: `Program ${n}`,
-      category: 'fashion',
-      landingUrl: 'https://shoes.example/',
-      allowedDomains: ['shoes.example'],
-      status: 'active',
-      enrollmentMode: 'manual',
-      plan: { sale: { percentBps: 1000 } },
-      ...extra,
-    },
-  });
-  if (res.status !== 201) throw new Error(JSON.stringify(res.body));
-  return res.body.id;
+  return createProgram(h, merchant, shoes, { name: `Program ${n}`, category: 'fashion', enrollmentMode: 'manual', ...extra });
 }
 
 async function newAffiliate() {
   n += 1;
-  const a = await signUpPartner(h, 'enroll', `aff${n}@blog.example`);
-  return { token: a.accessToken, id: a.affiliate.id };
+  return partner(h, 'enroll', `aff${n}@blog.example`);
 }
 
 const apply = (token: string, programId: string, message = 'Hi') =>
@@ -44,11 +29,9 @@ const act = (token: string, programId: string, enrollmentId: string, action: str
 
 beforeAll(async () => {
   h = await startHarness('enrollments');
-  net = await signUpNetwork(h, 'enroll');
+  ({ net, merchantId: shoes, merchantToken: merchant } = await networkWithMerchant(h, 'enroll'));
   other = await signUpNetwork(h, 'other-net');
-  shoes = (await createMerchant(h, net.token, 'Shoes', 'owner@shoes.example')).id;
   await createMerchant(h, net.token, 'Bags', 'owner@bags.example');
-  merchant = (await logIn(h, 'enroll', 'owner@shoes.example')).accessToken;
   bagsOwner = (await logIn(h, 'enroll', 'owner@bags.example')).accessToken;
 });
 afterAll(() => h.close());

@@ -6,7 +6,8 @@ import { ensureDefaultLink } from '@app/domain/links/ensure-default-link';
 import { insertLink } from '@app/domain/links/insert-link';
 import { LINK_CODE_ALPHABET } from '@app/domain/links/link-code';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, createMerchant, expectProblem, type Harness, logIn, signUpNetwork, signUpPartner, startHarness } from './harness';
+import { approvedEnrollment, createLink, createProgram, networkWithMerchant, partner } from './builders';
+import { count, createMerchant, expectProblem, type Harness, logIn, signUpNetwork, startHarness } from './harness';
 
 let h: Harness;
 let prisma: PrismaClient;
@@ -23,30 +24,14 @@ let bobShoesEnrollment: string;
 
 const CODE = /^[A-Za-z0-9]{8}$/;
 
-const program = (merchantId: string, extra: Record<string, unknown> = {}) => ({
-  merchantId,
-  name: 'Shoes 10%',
-  landingUrl: 'https://shoes.example/',
-  allowedDomains: ['shoes.example'],
-  currency: 'EUR',
-  status: 'active',
-  visibility: 'public',
-  plan: { sale: { percentBps: 1000 } },
-  ...extra,
-});
-
-async function createProgram(token: string, merchantId: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await h.request({ method: 'POST', url: '/v1/programs', token, payload: program(merchantId, extra) });
-  if (res.status !== 201) throw new Error(`program: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id;
-}
-
-// Until enrollments have their API, approved (or pending…) partners are set up directly.
-async function enroll(tenantId: string, programId: string, affiliateId: string, status = 'approved'): Promise<string> {
+// Approved (or pending, suspended) enrollments written directly, without the default link
+// an approval through the API makes: `ensureDefaultLink` below makes it, and the link
+// counts in "needs an approved enrollment" count only the links the test asks for.
+async function enroll(programId: string, affiliateId: string, status = 'approved'): Promise<string> {
   const id = newId('enrollment');
   await h.owner.query('INSERT INTO enrollments (id, tenant_id, program_id, affiliate_id, status) VALUES ($1, $2, $3, $4, $5)', [
     id,
-    tenantId,
+    net.tenantId,
     programId,
     affiliateId,
     status,
@@ -54,31 +39,25 @@ async function enroll(tenantId: string, programId: string, affiliateId: string, 
   return id;
 }
 
-async function partner(network: string, email: string) {
-  const res = await signUpPartner(h, network, email);
-  return { token: res.accessToken, id: res.affiliate.id };
-}
-
 const makeLink = (token: string, payload: Record<string, unknown>) => h.request({ method: 'POST', url: '/v1/links', token, payload });
 
 beforeAll(async () => {
   h = await startHarness('links', { PUBLIC_URL: 'https://go.example/', RATE_LIMIT_MAX: '100000' });
   prisma = createPrisma({ url: appDatabaseUrl(h.config), poolSize: 4 });
-  net = await signUpNetwork(h, 'links');
+  let shoes: string;
+  ({ net, merchantId: shoes, merchantToken: shoesOwner } = await networkWithMerchant(h, 'links'));
   other = await signUpNetwork(h, 'links-other');
-  const shoes = (await createMerchant(h, net.token, 'Shoes', 'owner@shoes.example')).id;
   const bags = (await createMerchant(h, net.token, 'Bags', 'owner@bags.example')).id;
-  shoesOwner = (await logIn(h, 'links', 'owner@shoes.example')).accessToken;
   bagsOwner = (await logIn(h, 'links', 'owner@bags.example')).accessToken;
-  shoesProgram = await createProgram(shoesOwner, shoes);
-  bagsProgram = await createProgram(bagsOwner, bags, { landingUrl: 'https://bags.example/', allowedDomains: ['bags.example'] });
-  bob = await partner('links', 'bob@blog.example');
-  carol = await partner('links', 'carol@blog.example');
-  dave = await partner('links', 'dave@blog.example');
-  bobShoesEnrollment = await enroll(net.tenantId, shoesProgram, bob.id);
-  await enroll(net.tenantId, bagsProgram, bob.id);
-  await enroll(net.tenantId, shoesProgram, carol.id);
-  await enroll(net.tenantId, shoesProgram, dave.id, 'pending');
+  shoesProgram = await createProgram(h, shoesOwner, shoes);
+  bagsProgram = await createProgram(h, bagsOwner, bags, { landingUrl: 'https://bags.example/', allowedDomains: ['bags.example'] });
+  bob = await partner(h, 'links', 'bob@blog.example');
+  carol = await partner(h, 'links', 'carol@blog.example');
+  dave = await partner(h, 'links', 'dave@blog.example');
+  bobShoesEnrollment = await enroll(shoesProgram, bob.id);
+  await approvedEnrollment(h, bagsOwner, bagsProgram, bob.token);
+  await approvedEnrollment(h, shoesOwner, shoesProgram, carol.token);
+  await enroll(shoesProgram, dave.id, 'pending');
 });
 afterAll(async () => {
   await prisma?.$disconnect();
@@ -167,18 +146,18 @@ describe('making a tracked link', () => {
     expect(pending.body.detail).toMatch(/pending/);
 
     const shoes = (await h.request({ method: 'GET', url: `/v1/programs/${shoesProgram}`, token: shoesOwner })).body.merchantId;
-    const hidden = await createProgram(shoesOwner, shoes, { visibility: 'private' });
+    const hidden = await createProgram(h, shoesOwner, shoes, { visibility: 'private' });
     expectProblem(await makeLink(dave.token, { programId: hidden }), 404, 'not_found');
     expectProblem(await makeLink(dave.token, { programId: 'prg_01jd5v0000000000000000000' }), 404, 'not_found');
 
-    const suspended = await createProgram(shoesOwner, shoes);
-    await enroll(net.tenantId, suspended, dave.id, 'suspended');
+    const suspended = await createProgram(h, shoesOwner, shoes);
+    await enroll(suspended, dave.id, 'suspended');
     const res = await makeLink(dave.token, { programId: suspended });
     expectProblem(res, 409, 'invalid_state');
     expect(res.body.detail).toMatch(/suspended/);
 
-    const archived = await createProgram(shoesOwner, shoes);
-    await enroll(net.tenantId, archived, dave.id);
+    const archived = await createProgram(h, shoesOwner, shoes);
+    await enroll(archived, dave.id);
     expect((await makeLink(dave.token, { programId: archived })).status).toBe(201);
     await h.request({ method: 'PATCH', url: `/v1/programs/${archived}`, token: shoesOwner, payload: { status: 'archived' } });
     expectProblem(await makeLink(dave.token, { programId: archived }), 409, 'invalid_state');
@@ -190,7 +169,7 @@ describe('making a tracked link', () => {
 
 describe('reading and editing links', () => {
   it('the affiliate edits label, sub-IDs, status and destination; a bad destination changes nothing', async () => {
-    const link = (await makeLink(bob.token, { programId: shoesProgram, destinationUrl: 'https://shoes.example/a', sub1: 'one' })).body;
+    const link = await createLink(h, bob.token, { programId: shoesProgram, destinationUrl: 'https://shoes.example/a', sub1: 'one' });
     const patch = (payload: Record<string, unknown>) => h.request({ method: 'PATCH', url: `/v1/links/${link.id}`, token: bob.token, payload });
 
     const edited = await patch({ label: 'Footer', sub1: null, sub2: 'two', status: 'disabled' });
@@ -210,7 +189,7 @@ describe('reading and editing links', () => {
   });
 
   it('another affiliate can neither read nor edit my link, nor list it', async () => {
-    const link = (await makeLink(bob.token, { programId: shoesProgram, label: 'Mine' })).body;
+    const link = await createLink(h, bob.token, { programId: shoesProgram, label: 'Mine' });
     expectProblem(await h.request({ method: 'GET', url: `/v1/links/${link.id}`, token: carol.token }), 404, 'not_found');
     expectProblem(await h.request({ method: 'PATCH', url: `/v1/links/${link.id}`, token: carol.token, payload: { label: 'Stolen' } }), 404, 'not_found');
     const carolsList = await h.request({ method: 'GET', url: `/v1/links?affiliateId=${bob.id}`, token: carol.token });
@@ -223,8 +202,8 @@ describe('reading and editing links', () => {
   });
 
   it("a merchant sees its own programs' links only, and cannot edit them", async () => {
-    const shoeLink = (await makeLink(bob.token, { programId: shoesProgram })).body;
-    const bagLink = (await makeLink(bob.token, { programId: bagsProgram })).body;
+    const shoeLink = await createLink(h, bob.token, { programId: shoesProgram });
+    const bagLink = await createLink(h, bob.token, { programId: bagsProgram });
 
     const shoesList = await h.request({ method: 'GET', url: '/v1/links?limit=500', token: shoesOwner });
     const shoesIds = shoesList.body.data.map((l: { id: string }) => l.id);
@@ -250,7 +229,7 @@ describe('reading and editing links', () => {
   });
 
   it('another network sees nothing', async () => {
-    const link = (await makeLink(bob.token, { programId: shoesProgram })).body;
+    const link = await createLink(h, bob.token, { programId: shoesProgram });
     expectProblem(await h.request({ method: 'GET', url: `/v1/links/${link.id}`, token: other.token }), 404, 'not_found');
     expectProblem(await h.request({ method: 'PATCH', url: `/v1/links/${link.id}`, token: other.token, payload: { status: 'disabled' } }), 404, 'not_found');
     expect((await h.request({ method: 'GET', url: '/v1/links', token: other.token })).body.data).toEqual([]);
@@ -292,10 +271,10 @@ describe('link codes', () => {
     // A link in the other network, whose code the first network's transaction cannot read.
     const merchant = (await createMerchant(h, other.token, 'Elsewhere', 'owner@elsewhere.example')).id;
     const elsewhereOwner = (await logIn(h, 'links-other', 'owner@elsewhere.example')).accessToken;
-    const elsewhereProgram = await createProgram(elsewhereOwner, merchant);
-    const eve = await partner('links-other', 'eve@blog.example');
-    await enroll(other.tenantId, elsewhereProgram, eve.id);
-    const taken = (await makeLink(eve.token, { programId: elsewhereProgram })).body.code;
+    const elsewhereProgram = await createProgram(h, elsewhereOwner, merchant);
+    const eve = await partner(h, 'links-other', 'eve@blog.example');
+    await approvedEnrollment(h, elsewhereOwner, elsewhereProgram, eve.token);
+    const taken = (await createLink(h, eve.token, { programId: elsewhereProgram })).code;
 
     const draws = [taken, taken, 'Fresh123'];
     const link = await withTenant(prisma, net.tenantId, (tx) =>
@@ -335,7 +314,7 @@ describe('ensureDefaultLink', () => {
   });
 
   it('two approvals racing still leave one default link, and both get it', async () => {
-    const enrollmentId = await enroll(net.tenantId, bagsProgram, carol.id);
+    const enrollmentId = await enroll(bagsProgram, carol.id);
     const input = { tenantId: net.tenantId, enrollmentId, programId: bagsProgram, affiliateId: carol.id, destinationUrl: 'https://bags.example/' };
     const results = await Promise.all(Array.from({ length: 5 }, () => withTenant(prisma, net.tenantId, (tx) => ensureDefaultLink(tx, input))));
     expect(new Set(results.map((l) => l.id)).size).toBe(1);

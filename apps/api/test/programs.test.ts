@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, createMerchant, expectProblem, type Harness, logIn, PASSWORD, signUpNetwork, signUpPartner, startHarness } from './harness';
+import { addMerchantUser, createProgram, networkWithMerchant, programPayload } from './builders';
+import { count, createMerchant, expectProblem, type Harness, logIn, signUpNetwork, signUpPartner, startHarness } from './harness';
 
 let h: Harness;
 let net: Awaited<ReturnType<typeof signUpNetwork>>;
@@ -10,30 +11,15 @@ let shoesOwner: string;
 let bagsOwner: string;
 let affiliate: string;
 
-const program = (merchantId: string, extra: Record<string, unknown> = {}) => ({
-  merchantId,
-  name: 'Shoes 10%',
-  landingUrl: 'https://shoes.example/',
-  allowedDomains: ['shoes.example'],
-  currency: 'EUR',
-  cookieDays: 30,
-  attributionModel: 'last_click',
-  enrollmentMode: 'manual',
-  approvalMode: 'manual',
-  holdDays: 14,
-  visibility: 'public',
-  status: 'active',
-  plan: { sale: { percentBps: 1000 } },
-  ...extra,
-});
+// Every setting spelled out, on top of the shared defaults.
+const SETTINGS = { cookieDays: 30, attributionModel: 'last_click', enrollmentMode: 'manual', approvalMode: 'manual', holdDays: 14 };
+const program = (merchantId: string, extra: Record<string, unknown> = {}) => programPayload(merchantId, { ...SETTINGS, ...extra });
 
 beforeAll(async () => {
   h = await startHarness('programs');
-  net = await signUpNetwork(h, 'progs');
+  ({ net, merchantId: shoes, merchantToken: shoesOwner } = await networkWithMerchant(h, 'progs'));
   other = await signUpNetwork(h, 'elsewhere');
-  shoes = (await createMerchant(h, net.token, 'Shoes', 'owner@shoes.example')).id;
   bags = (await createMerchant(h, net.token, 'Bags', 'owner@bags.example')).id;
-  shoesOwner = (await logIn(h, 'progs', 'owner@shoes.example')).accessToken;
   bagsOwner = (await logIn(h, 'progs', 'owner@bags.example')).accessToken;
   affiliate = (await signUpPartner(h, 'progs', 'bob@blog.example')).accessToken;
 });
@@ -103,8 +89,7 @@ describe('programs', () => {
   });
 
   it('status moves draft → active ⇄ paused → archived and nowhere else', async () => {
-    const created = await h.request({ method: 'POST', url: '/v1/programs', token: shoesOwner, payload: program(shoes, { status: 'draft' }) });
-    const id = created.body.id;
+    const id = await createProgram(h, shoesOwner, shoes, { ...SETTINGS, status: 'draft' });
     const move = (status: string) => h.request({ method: 'PATCH', url: `/v1/programs/${id}`, token: shoesOwner, payload: { status } });
     expectProblem(await move('paused'), 409, 'invalid_state');
     expect((await move('active')).body.status).toBe('active');
@@ -116,8 +101,7 @@ describe('programs', () => {
   });
 
   it('editing URLs re-checks them against the allowed domains', async () => {
-    const created = await h.request({ method: 'POST', url: '/v1/programs', token: shoesOwner, payload: program(shoes) });
-    const id = created.body.id;
+    const id = await createProgram(h, shoesOwner, shoes, SETTINGS);
     expectProblem(
       await h.request({ method: 'PATCH', url: `/v1/programs/${id}`, token: shoesOwner, payload: { allowedDomains: ['boots.example'] } }),
       400,
@@ -135,8 +119,7 @@ describe('programs', () => {
 
 describe('plan versions', () => {
   it('a change adds a version from its date; the old one stays in force until then', async () => {
-    const created = await h.request({ method: 'POST', url: '/v1/programs', token: shoesOwner, payload: program(shoes) });
-    const id = created.body.id;
+    const id = await createProgram(h, shoesOwner, shoes, SETTINGS);
     const later = new Date(Date.now() + 7 * 86_400_000).toISOString();
     const v2 = await h.request({
       method: 'POST',
@@ -163,28 +146,28 @@ describe('plan versions', () => {
   });
 
   it('refuses a past effective date and versions are append-only in the database', async () => {
-    const created = await h.request({ method: 'POST', url: '/v1/programs', token: shoesOwner, payload: program(shoes) });
+    const id = await createProgram(h, shoesOwner, shoes, SETTINGS);
     const past = new Date(Date.now() - 86_400_000).toISOString();
     expectProblem(
       await h.request({
         method: 'POST',
-        url: `/v1/programs/${created.body.id}/plan-versions`,
+        url: `/v1/programs/${id}/plan-versions`,
         token: shoesOwner,
         payload: { plan: { sale: { flat: 100 } }, effectiveFrom: past },
       }),
       400,
       'validation_failed',
     );
-    await expect(h.owner.query('UPDATE program_plan_versions SET plan = $1 WHERE program_id = $2', ['{}', created.body.id])).rejects.toThrow(/append-only/);
+    await expect(h.owner.query('UPDATE program_plan_versions SET plan = $1 WHERE program_id = $2', ['{}', id])).rejects.toThrow(/append-only/);
   });
 
   it('concurrent plan changes get distinct version numbers', async () => {
-    const created = await h.request({ method: 'POST', url: '/v1/programs', token: shoesOwner, payload: program(shoes) });
+    const id = await createProgram(h, shoesOwner, shoes, SETTINGS);
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
         h.request({
           method: 'POST',
-          url: `/v1/programs/${created.body.id}/plan-versions`,
+          url: `/v1/programs/${id}/plan-versions`,
           token: shoesOwner,
           payload: { plan: { sale: { percentBps: 100 * (i + 1) } } },
         }),
@@ -197,8 +180,7 @@ describe('plan versions', () => {
 
 describe('groups', () => {
   it('a group overrides plan keys; an override that leaves a plan paying nothing is refused', async () => {
-    const created = await h.request({ method: 'POST', url: '/v1/programs', token: shoesOwner, payload: program(shoes) });
-    const id = created.body.id;
+    const id = await createProgram(h, shoesOwner, shoes, SETTINGS);
     const gold = await h.request({
       method: 'POST',
       url: `/v1/programs/${id}/groups`,
@@ -227,8 +209,7 @@ describe('groups', () => {
 
 describe('who may touch programs', () => {
   it("another merchant, an affiliate and another network cannot see or change a merchant's program", async () => {
-    const created = await h.request({ method: 'POST', url: '/v1/programs', token: shoesOwner, payload: program(shoes) });
-    const id = created.body.id;
+    const id = await createProgram(h, shoesOwner, shoes, SETTINGS);
     for (const token of [bagsOwner, affiliate, other.token]) {
       expectProblem(await h.request({ method: 'GET', url: `/v1/programs/${id}`, token }), 404, 'not_found');
       expectProblem(await h.request({ method: 'PATCH', url: `/v1/programs/${id}`, token, payload: { name: 'Mine now' } }), 404, 'not_found');
@@ -247,15 +228,9 @@ describe('who may touch programs', () => {
   });
 
   it('a merchant analyst reads but cannot edit', async () => {
-    await h.request({
-      method: 'POST',
-      url: `/v1/merchants/${shoes}/users`,
-      token: shoesOwner,
-      payload: { name: 'Ann', email: 'ann@shoes.example', password: PASSWORD, role: 'analyst' },
-    });
-    const analyst = (await logIn(h, 'progs', 'ann@shoes.example')).accessToken;
-    const created = await h.request({ method: 'POST', url: '/v1/programs', token: shoesOwner, payload: program(shoes) });
-    expect((await h.request({ method: 'GET', url: `/v1/programs/${created.body.id}`, token: analyst })).status).toBe(200);
-    expectProblem(await h.request({ method: 'PATCH', url: `/v1/programs/${created.body.id}`, token: analyst, payload: { name: 'x' } }), 403, 'forbidden');
+    const analyst = await addMerchantUser(h, shoesOwner, shoes, 'progs', 'ann@shoes.example');
+    const id = await createProgram(h, shoesOwner, shoes, SETTINGS);
+    expect((await h.request({ method: 'GET', url: `/v1/programs/${id}`, token: analyst })).status).toBe(200);
+    expectProblem(await h.request({ method: 'PATCH', url: `/v1/programs/${id}`, token: analyst, payload: { name: 'x' } }), 403, 'forbidden');
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, createMerchant, expectProblem, type Harness, logIn, PASSWORD, signUpNetwork, signUpPartner, startHarness } from './harness';
+import { addMerchantUser, networkWithMerchant } from './builders';
+import { createApiKey, createMerchant, expectProblem, type Harness, logIn, PASSWORD, type signUpNetwork, signUpPartner, startHarness } from './harness';
 
 let h: Harness;
 let net: Awaited<ReturnType<typeof signUpNetwork>>;
@@ -12,18 +13,9 @@ let eve: Awaited<ReturnType<typeof signUpPartner>>;
 
 beforeAll(async () => {
   h = await startHarness('roles');
-  net = await signUpNetwork(h, 'roles');
-  shoes = (await createMerchant(h, net.token, 'Shoes', 'owner@shoes.example')).id;
+  ({ net, merchantId: shoes, merchantToken: shoesOwner } = await networkWithMerchant(h, 'roles'));
   bags = (await createMerchant(h, net.token, 'Bags', 'owner@bags.example')).id;
-  shoesOwner = (await logIn(h, 'roles', 'owner@shoes.example')).accessToken;
-  const added = await h.request({
-    method: 'POST',
-    url: `/v1/merchants/${shoes}/users`,
-    token: shoesOwner,
-    payload: { name: 'Ann', email: 'ann@shoes.example', password: PASSWORD, role: 'analyst' },
-  });
-  expect(added.status).toBe(201);
-  analyst = (await logIn(h, 'roles', 'ann@shoes.example')).accessToken;
+  analyst = await addMerchantUser(h, shoesOwner, shoes, 'roles', 'ann@shoes.example');
   bob = await signUpPartner(h, 'roles', 'bob@blog.example');
   eve = await signUpPartner(h, 'roles', 'eve@blog.example');
 });
