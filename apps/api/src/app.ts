@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { type ApiEnv, appDatabaseUrl } from '@app/config/env';
 import { createPrisma, type PrismaClient } from '@app/db/client';
-import { type BlobStorage, LocalDiskStorage } from '@app/domain/creatives/blob-storage';
+import type { BlobStorage } from '@app/domain/creatives/blob-storage';
+import { createStorage } from '@app/domain/creatives/create-storage';
 import type { Deps } from '@app/domain/shared/deps';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
@@ -85,7 +86,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
       refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
     },
-    storage: options.storage ?? new LocalDiskStorage(config.STORAGE_DIR),
+    storage: options.storage ?? createStorage(config),
     publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''),
   };
 

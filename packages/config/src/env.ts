@@ -28,7 +28,7 @@ const shared = {
   MAIL_FROM: z.string().default('Affiliate Network <no-reply@localhost>'),
 };
 
-export const apiEnvSchema = z.object({
+const api = {
   ...shared,
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -44,9 +44,41 @@ export const apiEnvSchema = z.object({
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
   LOGIN_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(10),
   ENABLE_DOCS: bool.default(true),
-  /** Where uploaded creatives are kept (local disk storage). */
+  /** Where uploaded creatives are kept: `local` (a directory, STORAGE_DIR) or `s3` (a
+   *  bucket on AWS S3 or any S3-compatible service: MinIO, Cloudflare R2, …). */
+  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+  /** Directory of the local driver. */
   STORAGE_DIR: z.string().min(1).default('.data/uploads'),
-});
+  /** Bucket of the s3 driver; required with it. */
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Endpoint of an S3-compatible service (`http://minio:9000`); unset for AWS itself. */
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** Credentials of the s3 driver; required with it. */
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Address objects as `endpoint/bucket/key` instead of `bucket.endpoint/key`. Unset: on
+   *  when S3_ENDPOINT is set (self-hosted services rarely have per-bucket host names). */
+  S3_FORCE_PATH_STYLE: bool.optional(),
+  /** Folder inside the bucket for every key (`affnet/prod`), so deployments can share one. */
+  S3_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'path segments of letters, digits, _ . - separated by /')
+    .refine((v) => !v.split('/').some((segment) => segment === '.' || segment === '..'), 'no . or .. segments')
+    .optional(),
+};
+
+export const apiEnvSchema = z.object(api).superRefine(
+  (env, ctx) => {
+    // Fail at start-up, not at the first upload.
+    if (env.STORAGE_DRIVER !== 's3') return;
+    for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
+      if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'required when STORAGE_DRIVER=s3' });
+    }
+  },
+  // Also when other settings are invalid, so one start-up lists every problem.
+  { when: (payload) => !payload.issues.some((issue) => issue.path?.[0] === 'STORAGE_DRIVER') },
+);
 
 export const workerEnvSchema = z.object({
   ...shared,

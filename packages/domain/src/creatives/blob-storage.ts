@@ -3,8 +3,8 @@ import { dirname, join, resolve, sep } from 'node:path';
 
 /**
  * Where uploaded files (creative images) live. The platform talks to this interface
- * only; `LocalDiskStorage` is the default. An S3-compatible implementation plugs in
- * behind the same three calls.
+ * only; `LocalDiskStorage` is the default, `S3Storage` (s3-storage.ts) the S3-compatible
+ * one, and `createStorage` picks between them from the configuration.
  */
 export interface BlobStorage {
   put(key: string, data: Uint8Array, contentType: string): Promise<void>;
@@ -14,6 +14,12 @@ export interface BlobStorage {
 
 const KEY = /^[a-z0-9][a-z0-9/_.-]{0,250}$/;
 
+/** Keys are made by the platform; every driver still refuses one that could escape its
+ *  root (a directory, a key prefix) before it touches storage. */
+export function assertStorageKey(key: string): void {
+  if (!KEY.test(key) || key.includes('..')) throw new Error(`invalid storage key: ${key}`);
+}
+
 export class LocalDiskStorage implements BlobStorage {
   private readonly root: string;
 
@@ -22,8 +28,8 @@ export class LocalDiskStorage implements BlobStorage {
   }
 
   private pathOf(key: string): string {
-    // Keys are made by the platform; still, never let one leave the root.
-    if (!KEY.test(key) || key.includes('..')) throw new Error(`invalid storage key: ${key}`);
+    assertStorageKey(key);
+    // Belt and braces: whatever the key rule allows, the resolved path stays under the root.
     const path = resolve(join(this.root, key));
     if (!path.startsWith(this.root + sep)) throw new Error(`invalid storage key: ${key}`);
     return path;
