@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { type ApiEnv, appDatabaseUrl } from '@app/config/env';
 import { createPrisma, type PrismaClient } from '@app/db/client';
+import { clickStreamKey } from '@app/domain/clicks/click-event';
 import type { BlobStorage } from '@app/domain/creatives/blob-storage';
 import { createStorage } from '@app/domain/creatives/create-storage';
 import type { Deps } from '@app/domain/shared/deps';
@@ -19,6 +20,7 @@ import { registerOpenApi } from './plugins/openapi';
 import { affiliateRoutes } from './routes/affiliates';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
+import { clickRoutes } from './routes/clicks';
 import { couponRoutes } from './routes/coupons';
 import { creativeRoutes } from './routes/creatives';
 import { enrollmentRoutes } from './routes/enrollments';
@@ -27,6 +29,8 @@ import { linkRoutes } from './routes/links';
 import { merchantRoutes } from './routes/merchants';
 import { networkRoutes } from './routes/network';
 import { programRoutes } from './routes/programs';
+import { ClickRecorder } from './tracking/click-recorder';
+import { LinkCache } from './tracking/link-cache';
 
 export interface BuildAppOptions {
   config: ApiEnv;
@@ -131,7 +135,31 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   couponRoutes(app, deps);
   creativeRoutes(app, deps);
 
+  // The tracking edge has a Redis connection of its own: auto-pipelined stream writes,
+  // and a short command timeout so a stalled Redis sends clicks to the spool quickly.
+  const clickRedis = new Redis(config.REDIS_URL, { enableAutoPipelining: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 500 });
+  clickRedis.on('error', (error) => options.logger.warn({ err: error }, 'click stream redis connection error'));
+  const links = new LinkCache({
+    prisma,
+    redis: clickRedis,
+    redisPrefix: config.REDIS_PREFIX,
+    listenUrl: appDatabaseUrl(config),
+    logger: options.logger,
+    maxEntries: config.LINK_CACHE_SIZE,
+  });
+  const recorder = new ClickRecorder({
+    redis: clickRedis,
+    streamKey: clickStreamKey(config.REDIS_PREFIX),
+    spoolDir: config.CLICK_SPOOL_DIR,
+    logger: options.logger,
+  });
+  clickRoutes(app, { links, recorder, countryHeader: config.CLICK_COUNTRY_HEADER ?? null });
+  app.decorate('clickRecorder', recorder);
+
   app.addHook('onClose', async () => {
+    await recorder.close();
+    await links.close();
+    clickRedis.disconnect();
     if (!options.prisma) await prisma.$disconnect();
     if (!options.redis) redis.disconnect();
   });

@@ -39,6 +39,7 @@ export async function startHarness(label: string, overrides: Partial<Record<keyo
     // Suites sign many accounts up from one address; the rate-limit test sets its own.
     LOGIN_RATE_LIMIT_MAX: '10000',
     STORAGE_DIR: storageDir,
+    CLICK_SPOOL_DIR: join(storageDir, 'click-spool'),
     PUBLIC_URL: 'https://track.example',
     ...overrides,
   });

@@ -205,7 +205,7 @@ describe('outbox relay', () => {
 
     // Process the default queue: the event's email is written once, even when the
     // dispatch runs again (a redelivery).
-    const ctx = { prisma, relay, mailTransport: null, logger };
+    const ctx = { prisma, relay, mailTransport: null, logger, clicks: { partitionsAhead: 1, retentionMonths: null } };
     const worker = new Worker('default', routeJob('default', ctx), { connection: redis, prefix, concurrency: 4 });
     try {
       await waitFor(async () => (await queues.default.getJob(row.id))?.finishedOn, 20_000, 'the dispatch job to finish');
@@ -232,7 +232,13 @@ describe('outbox relay', () => {
     await recordNetworkCreated(tenantId, 'fresh@example.com');
     const fresh = (await unsentOutbox()).find((r) => r.id !== old.id);
 
-    const ctx = { prisma, relay: createOutboxRelay({ pool, queues, logger }), mailTransport: null, logger };
+    const ctx = {
+      prisma,
+      relay: createOutboxRelay({ pool, queues, logger }),
+      mailTransport: null,
+      logger,
+      clicks: { partitionsAhead: 1, retentionMonths: null },
+    };
     const result = await routeJob('maintenance', ctx)({ name: 'outbox.sweep', data: {} } as never);
     expect(result).toEqual({ claimed: 1, enqueued: 1 });
     expect(await queues.default.getJob(old.id)).toBeDefined();

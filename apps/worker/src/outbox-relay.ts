@@ -1,6 +1,7 @@
+import { startPgListener } from '@app/db/pg-listener';
 import { type JobName, jobs } from '@app/domain/jobs/catalogue';
 import type { JobsOptions } from 'bullmq';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Queues } from './queues';
 
@@ -145,46 +146,10 @@ export function startOutboxRelayLoop(relay: OutboxRelay, options: RelayLoopOptio
   let running = true;
   let pending = false;
   let wakeUp: (() => void) | null = null;
-  let listener: pg.Client | null = null;
-  let reconnectTimer: NodeJS.Timeout | null = null;
-
   const wake = () => {
     pending = true;
     wakeUp?.();
   };
-
-  const scheduleReconnect = () => {
-    if (!running || reconnectTimer) return;
-    reconnectTimer = setTimeout(() => {
-      reconnectTimer = null;
-      void listen();
-    }, 1_000);
-  };
-
-  async function listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: options.listenUrl });
-    client.on('notification', wake);
-    client.on('error', (err) => {
-      logger.warn({ err }, 'outbox LISTEN connection lost; polling until it is back');
-      if (listener === client) listener = null;
-      client.end().catch(() => {});
-      scheduleReconnect();
-    });
-    try {
-      await client.connect();
-      await client.query('LISTEN outbox');
-      if (!running) {
-        await client.end();
-        return;
-      }
-      listener = client;
-      wake(); // rows may have arrived while we were not listening
-    } catch (err) {
-      logger.warn({ err }, 'outbox LISTEN failed; polling until it works');
-      client.end().catch(() => {});
-      scheduleReconnect();
-    }
-  }
 
   const loop = (async () => {
     while (running) {
@@ -208,17 +173,20 @@ export function startOutboxRelayLoop(relay: OutboxRelay, options: RelayLoopOptio
     }
   })();
 
-  void listen();
+  const listener = startPgListener({
+    url: options.listenUrl,
+    channels: ['outbox'],
+    onNotification: wake,
+    onConnected: wake, // rows may have arrived while we were not listening
+    onError: (err, message) => logger.warn({ err }, `outbox ${message}; polling meanwhile`),
+  });
 
   return {
     async stop() {
       running = false;
-      if (reconnectTimer) clearTimeout(reconnectTimer);
       wakeUp?.();
       await loop;
-      const client = listener;
-      listener = null;
-      await client?.end().catch(() => {});
+      await listener.close();
     },
   };
 }

@@ -1,9 +1,14 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { appDatabaseUrl, type WorkerEnv } from '@app/config/env';
 import { createPrisma } from '@app/db/client';
+import { ensureClickPartitions } from '@app/domain/clicks/store-clicks';
 import { systemJobs } from '@app/domain/jobs/catalogue';
 import { createMailTransport } from '@app/domain/notifications/create-mail-transport';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { type ClickConsumer, startClickConsumer } from './clicks/click-consumer';
 import { type HealthServer, startHealthServer } from './health-server';
 import { createOutboxRelay, startOutboxRelayLoop } from './outbox-relay';
 import type { ProcessorContext } from './processors/processor-context';
@@ -31,7 +36,13 @@ export async function startWorker(config: WorkerEnv, logger: Logger): Promise<Ru
   const queues = createQueues(connection, config.REDIS_PREFIX);
   const mailTransport = config.SMTP_URL ? createMailTransport({ url: config.SMTP_URL, from: config.MAIL_FROM }) : null;
   const relay = createOutboxRelay({ pool, queues, logger });
-  const ctx: ProcessorContext = { prisma, relay, mailTransport, logger };
+  const ctx: ProcessorContext = {
+    prisma,
+    relay,
+    mailTransport,
+    logger,
+    clicks: { partitionsAhead: config.CLICK_PARTITIONS_AHEAD, retentionMonths: config.CLICK_RETENTION_MONTHS ?? null },
+  };
 
   const workers = createWorkers(connection, { prefix: config.REDIS_PREFIX, concurrency: config.WORKER_CONCURRENCY }, (queue) => routeJob(queue, ctx));
   for (const worker of workers) {
@@ -40,12 +51,20 @@ export async function startWorker(config: WorkerEnv, logger: Logger): Promise<Ru
   }
 
   let relayLoop: { stop(): Promise<void> } | null = null;
+  let clickConsumer: ClickConsumer | null = null;
+  const clickRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+  clickRedis.on('error', (err) => logger.warn({ err }, 'click consumer redis connection error'));
+  const clickBlocking = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+  clickBlocking.on('error', (err) => logger.warn({ err }, 'click consumer redis connection error'));
   let health: HealthServer | null = null;
   let stopping: Promise<void> | null = null;
 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       await relayLoop?.stop();
+      await clickConsumer?.stop();
+      clickBlocking.disconnect();
+      await clickRedis.quit().catch(() => clickRedis.disconnect());
       // close() stops fetching and waits for the active jobs to finish.
       await Promise.all(workers.map((w) => w.close()));
       await closeQueues(queues);
@@ -61,12 +80,28 @@ export async function startWorker(config: WorkerEnv, logger: Logger): Promise<Ru
 
   try {
     await Promise.all([...workers.map((w) => w.waitUntilReady()), ...Object.values(queues).map((q) => q.waitUntilReady())]);
-    const sweep = systemJobs['outbox.sweep'];
-    await queues[sweep.queue].upsertJobScheduler(
-      sweep.name,
-      { every: sweep.everyMs },
-      { name: sweep.name, data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } },
-    );
+    for (const job of [systemJobs['outbox.sweep'], systemJobs['clicks.partitions']]) {
+      await queues[job.queue].upsertJobScheduler(
+        job.name,
+        { every: job.everyMs },
+        { name: job.name, data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+      );
+    }
+    // Partitions for this month and the next ones before the first click is stored.
+    await ensureClickPartitions(prisma, new Date(), config.CLICK_PARTITIONS_AHEAD);
+    clickConsumer = startClickConsumer({
+      prisma,
+      blocking: clickBlocking,
+      redis: clickRedis,
+      prefix: config.REDIS_PREFIX,
+      consumerName: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      logger,
+      batchSize: config.CLICK_BATCH_SIZE,
+      claimIdleMs: config.CLICK_CLAIM_IDLE_MS,
+      uniqueWindowSeconds: config.CLICK_UNIQUE_WINDOW_SECONDS,
+      floodPerMinute: config.CLICK_FLOOD_PER_MINUTE,
+      ackDelayMs: config.CLICK_ACK_DELAY_MS,
+    });
     relayLoop = startOutboxRelayLoop(relay, { listenUrl: appUrl, pollMs: config.OUTBOX_POLL_MS, logger });
     if (config.HEALTH_PORT !== undefined) {
       health = await startHealthServer(config.HEALTH_PORT, () => {

@@ -66,6 +66,17 @@ const api = {
     .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'path segments of letters, digits, _ . - separated by /')
     .refine((v) => !v.split('/').some((segment) => segment === '.' || segment === '..'), 'no . or .. segments')
     .optional(),
+  /** Where the tracking edge keeps clicks while Redis cannot take them (replayed once it
+   *  can). Must survive restarts, and belong to one API instance. */
+  CLICK_SPOOL_DIR: z.string().min(1).default('.data/click-spool'),
+  /** Header in which a trusted proxy or CDN gives the visitor's country (`cf-ipcountry`,
+   *  `cloudfront-viewer-country`). Unset: clicks carry no country. */
+  CLICK_COUNTRY_HEADER: z
+    .string()
+    .regex(/^[a-z0-9-]+$/)
+    .optional(),
+  /** Links the edge keeps in memory per instance. */
+  LINK_CACHE_SIZE: z.coerce.number().int().min(100).max(5_000_000).default(100_000),
 };
 
 export const apiEnvSchema = z.object(api).superRefine(
@@ -85,6 +96,26 @@ export const workerEnvSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Clicks the consumer takes from the stream per batch (one transaction each). */
+  CLICK_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  /** Clicks another consumer took but did not acknowledge for this long are taken over. */
+  CLICK_CLAIM_IDLE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** A visitor's repeat clicks on one link within this window are not unique. */
+  CLICK_UNIQUE_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(86_400),
+  /** Clicks per minute from one IP in one network above which they are flagged `flood`. */
+  CLICK_FLOOD_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Monthly click partitions kept made ahead of time. */
+  CLICK_PARTITIONS_AHEAD: z.coerce.number().int().min(1).max(24).default(3),
+  /** Detach click partitions older than this many months (unset: keep every month). */
+  CLICK_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).optional(),
+  /** Fault injection for tests: wait this long between storing a batch and acknowledging
+   *  it, to kill a consumer in that window. Never set in production. */
+  CLICK_ACK_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
 });
 
 export type ApiEnv = z.infer<typeof apiEnvSchema>;

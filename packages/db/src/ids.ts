@@ -1,4 +1,4 @@
-import { typeid } from 'typeid-js';
+import { TypeID, typeid } from 'typeid-js';
 
 /**
  * Prefixed, time-sortable identifiers (TypeID: a UUIDv7 in Crockford base32 behind a type
@@ -39,4 +39,11 @@ const ID_SHAPE = /^[a-z]{2,8}_[0-7][0-9a-hjkmnp-tv-z]{25}$/;
 /** True when `value` is shaped like an id of `kind`; used to answer 404 early for junk. */
 export function isId(kind: IdKind, value: string): boolean {
   return value.startsWith(`${ID_PREFIXES[kind]}_`) && ID_SHAPE.test(value);
+}
+
+/** The creation instant inside an id (its UUIDv7 millisecond timestamp). A click's id
+ *  carries the click's time, which is also the key of its monthly partition. */
+export function idTime(id: string): Date {
+  const hex = TypeID.fromString(id).toUUID().replace(/-/g, '').slice(0, 12);
+  return new Date(Number.parseInt(hex, 16));
 }

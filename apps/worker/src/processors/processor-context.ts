@@ -10,4 +10,5 @@ export interface ProcessorContext {
   /** Null when SMTP_URL is not set: mails are stored, not sent. */
   mailTransport: MailTransport | null;
   logger: Logger;
+  clicks: { partitionsAhead: number; retentionMonths: number | null };
 }

@@ -1,6 +1,7 @@
 import type { QueueName } from '@app/domain/jobs/catalogue';
 import { DomainError } from '@app/domain/shared/errors';
 import { type Job, type Processor, UnrecoverableError } from 'bullmq';
+import { processClicksPartitions } from './clicks-partitions';
 import { processEmailSend } from './email-send';
 import { processEventsDispatch } from './events-dispatch';
 import { processOutboxSweep } from './outbox-sweep';
@@ -11,7 +12,7 @@ type JobProcessor = (job: Job, ctx: ProcessorContext) => Promise<unknown>;
 const processors: Record<QueueName, Record<string, JobProcessor>> = {
   default: { 'events.dispatch': processEventsDispatch },
   email: { 'email.send': processEmailSend },
-  maintenance: { 'outbox.sweep': processOutboxSweep },
+  maintenance: { 'outbox.sweep': processOutboxSweep, 'clicks.partitions': processClicksPartitions },
 };
 
 /** Domain errors that no retry can fix. */

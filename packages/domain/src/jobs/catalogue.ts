@@ -70,6 +70,13 @@ export const systemJobs = {
     minAgeMs: 10_000,
     payload: z.object({}).strict(),
   },
+  /** Makes next months' click partitions, and detaches those past the retention period. */
+  'clicks.partitions': {
+    name: 'clicks.partitions',
+    queue: 'maintenance',
+    everyMs: 6 * 3_600_000,
+    payload: z.object({}).strict(),
+  },
 } as const satisfies Record<string, { name: string; queue: QueueName; everyMs: number; payload: z.ZodType; [option: string]: unknown }>;
 
 export type SystemJobName = keyof typeof systemJobs;
