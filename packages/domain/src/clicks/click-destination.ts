@@ -51,7 +51,9 @@ const SUB_MAX = 255;
  * ever a destination.
  */
 export function decideClick(link: EdgeLink, query: ClickQuery): ClickDecision {
-  const fallbackUrl = link.fallbackUrl && checkDestination(link.fallbackUrl, link.allowedDomains).ok ? link.fallbackUrl : null;
+  const fallbackCheck = link.fallbackUrl ? checkDestination(link.fallbackUrl, link.allowedDomains) : null;
+  // The normalised URL, like every other destination: never the raw text.
+  const fallbackUrl = fallbackCheck?.ok ? fallbackCheck.url : null;
   if (link.linkStatus !== 'active') return { kind: 'inactive', fallbackUrl };
   if (link.programStatus !== 'active' && link.programStatus !== 'paused') return { kind: 'inactive', fallbackUrl };
 
@@ -71,7 +73,7 @@ export function decideClick(link: EdgeLink, query: ClickQuery): ClickDecision {
   const subs = link.subs.map((fallback, i) => {
     const given = query[`sub${i + 1}` as keyof ClickQuery];
     const value = given !== undefined && given !== '' ? given : fallback;
-    return value === null || value === undefined ? null : value.slice(0, SUB_MAX);
+    return value === null || value === undefined ? null : cut(value, SUB_MAX);
   });
   return { kind: 'click', destination, subs, flags };
 }
@@ -92,6 +94,13 @@ export function withTrackingParam(destination: string, param: string, clickId: s
   const kept = query.split('&').filter((pair) => pair !== '' && decodeKey(pair.split('=')[0]!) !== param);
   kept.push(`${encodedParam}=${encodeURIComponent(clickId)}`);
   return `${base}?${kept.join('&')}${fragment}`;
+}
+
+/** The first `max` UTF-16 units of `value`, without splitting a surrogate pair (half an
+ *  emoji would be stored as U+FFFD). */
+function cut(value: string, max: number): string {
+  const head = value.slice(0, max);
+  return head.length === max && /[\uD800-\uDBFF]$/.test(head) ? head.slice(0, -1) : head;
 }
 
 function decodeKey(key: string): string {

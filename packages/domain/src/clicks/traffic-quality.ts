@@ -19,7 +19,10 @@ export function isBotUserAgent(userAgent: string | null): boolean {
 export function deviceClass(userAgent: string | null): DeviceClass {
   if (!userAgent) return 'unknown';
   if (isBotUserAgent(userAgent)) return 'bot';
-  if (/iPad|Tablet|PlayBook|Silk|Kindle|Android(?!.*Mobile)/i.test(userAgent)) return 'tablet';
+  // Android without "Mobile" anywhere is a tablet. Not a look-ahead from the first
+  // "Android": in-app browsers repeat it after "Mobile" (`… Mobile Safari/537.36
+  // [Pinterest/Android]`, Snapchat's `(…; Android 13#…)`), which made phones tablets.
+  if (/iPad|Tablet|PlayBook|Silk|Kindle/i.test(userAgent) || (/Android/i.test(userAgent) && !/Mobile/i.test(userAgent))) return 'tablet';
   if (/Mobi|iPhone|iPod|Android.*Mobile|Windows Phone|Opera Mini/i.test(userAgent)) return 'mobile';
   if (/Windows NT|Macintosh|X11|Linux|CrOS/i.test(userAgent)) return 'desktop';
   return 'unknown';
@@ -40,16 +43,25 @@ export function ipPrefix(ip: string): string | null {
     return `${parts[0]}.${parts[1]}.${parts[2]}.0/24`;
   }
   if (kind === 6) {
-    // A v4-mapped v6 address is a v4 address.
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-    if (mapped) return ipPrefix(mapped[1]!);
-    const groups = expandIpv6(ip);
+    const groups = expandIpv6(ip.replace(/%.*$/, ''));
+    // A v4-mapped v6 address is a v4 address, however it is written
+    // (`::ffff:203.0.113.9`, `0:0:0:0:0:ffff:203.0.113.9`, `::ffff:cb00:7109`).
+    if (groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff') {
+      const hi = Number.parseInt(groups[6]!, 16);
+      const lo = Number.parseInt(groups[7]!, 16);
+      return `${hi >> 8}.${hi & 255}.${lo >> 8}.0/24`;
+    }
     return `${groups.slice(0, 3).join(':')}::/48`;
   }
   return null;
 }
 
-function expandIpv6(ip: string): string[] {
+function expandIpv6(address: string): string[] {
+  // A trailing dotted quad is the last two groups.
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
+  const ip = quad
+    ? `${address.slice(0, quad.index)}${((Number(quad[1]) << 8) | Number(quad[2])).toString(16)}:${((Number(quad[3]) << 8) | Number(quad[4])).toString(16)}`
+    : address;
   const [head = '', tail = ''] = ip.split('::');
   const left = head ? head.split(':') : [];
   const right = ip.includes('::') && tail ? tail.split(':') : [];
