@@ -29,6 +29,7 @@ import { linkRoutes } from './routes/links';
 import { merchantRoutes } from './routes/merchants';
 import { networkRoutes } from './routes/network';
 import { programRoutes } from './routes/programs';
+import { reportRoutes } from './routes/reports';
 import { trackingDomainRoutes } from './routes/tracking-domains';
 import { ClickRecorder } from './tracking/click-recorder';
 import { LinkCache } from './tracking/link-cache';
@@ -136,6 +137,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   couponRoutes(app, deps);
   creativeRoutes(app, deps);
   trackingDomainRoutes(app, deps);
+  reportRoutes(app, deps);
 
   // The tracking edge has a Redis connection of its own: auto-pipelined stream writes,
   // and a short command timeout so a stalled Redis sends clicks to the spool quickly.
