@@ -10,8 +10,8 @@ import { type Harness, startHarness } from '../apps/api/test/harness';
 // A click consumer killed with SIGKILL after storing a batch but before acknowledging
 // it: the next consumer takes the batch over and stores every click exactly once.
 
-const workerDir = fileURLToPath(new URL('../apps/worker', import.meta.url));
-const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const workerMain = fileURLToPath(new URL('../apps/worker/src/main.ts', import.meta.url));
 const CLICKS = 600;
 const BATCH = 200;
 
@@ -31,8 +31,11 @@ afterAll(async () => {
 
 function spawnWorker(env: Record<string, string>): ChildProcess {
   const { PATH, HOME } = readProcessEnv();
-  const child = spawn(tsx, ['src/main.ts'], {
-    cwd: workerDir,
+  // node itself with tsx as a loader (not the tsx wrapper, which would survive as a
+  // parent while SIGKILL reached only it, or leave the worker orphaned): the signal must
+  // hit the process that runs the consumer.
+  const child = spawn(process.execPath, ['--import', 'tsx', workerMain], {
+    cwd: root,
     env: {
       PATH,
       HOME,
@@ -88,7 +91,8 @@ describe('click consumer crash', () => {
     await until('first batch stored', async () => (await stored()) >= BATCH);
     const exited = new Promise((resolve) => first.once('exit', resolve));
     first.kill('SIGKILL');
-    await exited;
+    expect(await exited).toBe(null);
+    expect(first.signalCode).toBe('SIGKILL');
     const atKill = await stored();
     expect(atKill).toBeGreaterThanOrEqual(BATCH);
     expect(atKill).toBeLessThan(CLICKS);
