@@ -32,6 +32,7 @@ import { programRoutes } from './routes/programs';
 import { reportRoutes } from './routes/reports';
 import { trackingDomainRoutes } from './routes/tracking-domains';
 import { ClickRecorder } from './tracking/click-recorder';
+import { buildEdgeApp, edgeServerFactory } from './tracking/edge-app';
 import { LinkCache } from './tracking/link-cache';
 
 export interface BuildAppOptions {
@@ -44,6 +45,8 @@ export interface BuildAppOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const requestIdPrefix = randomBytes(6).toString('base64url');
+let requestCounter = 0;
 
 /** TRUST_PROXY: true/false, a hop count, or a comma-separated list of addresses/CIDRs. */
 function parseTrustProxy(value: string): boolean | string | ((address: string, hop: number) => boolean) {
@@ -68,21 +71,48 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await Promise.race([once(redis, 'ready'), new Promise((resolve) => setTimeout(resolve, 3_000).unref())]).catch(() => {});
   }
 
+  // The tracking edge has a Redis connection of its own: auto-pipelined stream writes,
+  // and a short command timeout so a stalled Redis sends clicks to the spool quickly.
+  const clickRedis = new Redis(config.REDIS_URL, { enableAutoPipelining: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 500 });
+  clickRedis.on('error', (error) => options.logger.warn({ err: error }, 'click stream redis connection error'));
+  const links = new LinkCache({
+    prisma,
+    redis: clickRedis,
+    redisPrefix: config.REDIS_PREFIX,
+    listenUrl: appDatabaseUrl(config),
+    logger: options.logger,
+    maxEntries: config.LINK_CACHE_SIZE,
+  });
+  const recorder = new ClickRecorder({
+    redis: clickRedis,
+    streamKey: clickStreamKey(config.REDIS_PREFIX),
+    spoolDir: config.CLICK_SPOOL_DIR,
+    logger: options.logger,
+  });
+  const edgeDeps = { links, recorder, countryHeader: config.CLICK_COUNTRY_HEADER ?? null };
+  const trustProxy = parseTrustProxy(config.TRUST_PROXY);
+  const edge = await buildEdgeApp({ logger: options.logger, trustProxy, edge: edgeDeps });
+
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    trustProxy: parseTrustProxy(config.TRUST_PROXY),
+    trustProxy,
+    // Clicks arriving over HTTP go to the edge instance; `inject` (tests) reaches the
+    // same click route registered below.
+    serverFactory: edgeServerFactory(edge),
     bodyLimit: 1024 * 1024,
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
-      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${randomBytes(9).toString('base64url')}`;
+      // A per-process random prefix and a counter: unique without a random draw per request.
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${requestIdPrefix}${(requestCounter++).toString(36)}`;
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
   const deps: Deps = {
@@ -138,29 +168,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   creativeRoutes(app, deps);
   trackingDomainRoutes(app, deps);
   reportRoutes(app, deps);
-
-  // The tracking edge has a Redis connection of its own: auto-pipelined stream writes,
-  // and a short command timeout so a stalled Redis sends clicks to the spool quickly.
-  const clickRedis = new Redis(config.REDIS_URL, { enableAutoPipelining: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 500 });
-  clickRedis.on('error', (error) => options.logger.warn({ err: error }, 'click stream redis connection error'));
-  const links = new LinkCache({
-    prisma,
-    redis: clickRedis,
-    redisPrefix: config.REDIS_PREFIX,
-    listenUrl: appDatabaseUrl(config),
-    logger: options.logger,
-    maxEntries: config.LINK_CACHE_SIZE,
-  });
-  const recorder = new ClickRecorder({
-    redis: clickRedis,
-    streamKey: clickStreamKey(config.REDIS_PREFIX),
-    spoolDir: config.CLICK_SPOOL_DIR,
-    logger: options.logger,
-  });
-  clickRoutes(app, { links, recorder, countryHeader: config.CLICK_COUNTRY_HEADER ?? null });
+  clickRoutes(app, edgeDeps);
   app.decorate('clickRecorder', recorder);
 
   app.addHook('onClose', async () => {
+    await edge.close();
     await recorder.close();
     await links.close();
     clickRedis.disconnect();

@@ -222,6 +222,27 @@ describe('GET /c/{code}', () => {
   });
 });
 
+describe('over HTTP', () => {
+  it('the server hands /c/… to the lean edge instance and everything else to the API, on one port', async () => {
+    const base = await h.app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const res = await fetch(`${base}/c/${alpha.link.code}?sub1=http`, { redirect: 'manual', headers: { 'user-agent': CHROME } });
+      expect(res.status).toBe(302);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      // The API's page headers are not on the hot path.
+      expect(res.headers.get('x-request-id')).toBeNull();
+      const event = await eventOf(clickIdOf(res.headers.get('location')));
+      expect(event).toMatchObject({ linkId: alpha.link.id, subs: ['http', 'link-default', null, null, null] });
+      expect((await fetch(`${base}/c/NoSuchCode1`)).status).toBe(404);
+      const health = await fetch(`${base}/healthz`);
+      expect(health.status).toBe(200);
+      expect(health.headers.get('x-request-id')).toMatch(/^req_/);
+    } finally {
+      await h.app.server.close();
+    }
+  });
+});
+
 describe('custom tracking domains', () => {
   it('a network adds a host; only its own links resolve there, every link resolves on the platform host', async () => {
     const added = await h.request({ method: 'POST', url: '/v1/tracking-domains', token: alpha.net.token, payload: { host: 'Go.Alpha-Partners.example' } });

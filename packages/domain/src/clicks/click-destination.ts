@@ -51,9 +51,7 @@ const SUB_MAX = 255;
  * ever a destination.
  */
 export function decideClick(link: EdgeLink, query: ClickQuery): ClickDecision {
-  const fallbackCheck = link.fallbackUrl ? checkDestination(link.fallbackUrl, link.allowedDomains) : null;
-  // The normalised URL, like every other destination: never the raw text.
-  const fallbackUrl = fallbackCheck?.ok ? fallbackCheck.url : null;
+  const { fallbackUrl, ownUrl } = checkedOnce(link);
   if (link.linkStatus !== 'active') return { kind: 'inactive', fallbackUrl };
   if (link.programStatus !== 'active' && link.programStatus !== 'paused') return { kind: 'inactive', fallbackUrl };
 
@@ -63,8 +61,7 @@ export function decideClick(link: EdgeLink, query: ClickQuery): ClickDecision {
   if (link.enrollmentStatus !== 'approved') flags.push('enrollment_inactive');
   if (link.affiliateStatus !== 'active') flags.push('affiliate_inactive');
 
-  const own = checkDestination(link.destinationUrl, link.allowedDomains);
-  let destination = partnerActive && own.ok ? own.url : link.landingUrl;
+  let destination = partnerActive && ownUrl !== null ? ownUrl : link.landingUrl;
   if (query.url !== undefined && partnerActive) {
     const deep = checkDestination(query.url, link.allowedDomains);
     if (deep.ok) destination = deep.url;
@@ -76,6 +73,22 @@ export function decideClick(link: EdgeLink, query: ClickQuery): ClickDecision {
     return value === null || value === undefined ? null : cut(value, SUB_MAX);
   });
   return { kind: 'click', destination, subs, flags };
+}
+
+const checked = new WeakMap<EdgeLink, { fallbackUrl: string | null; ownUrl: string | null }>();
+
+/** The link's own destination and the program's fallback, checked against the allowed
+ *  domains once per cached link object rather than on every click. Normalised URLs,
+ *  like every other destination: never the raw text. */
+function checkedOnce(link: EdgeLink): { fallbackUrl: string | null; ownUrl: string | null } {
+  let result = checked.get(link);
+  if (!result) {
+    const fallback = link.fallbackUrl ? checkDestination(link.fallbackUrl, link.allowedDomains) : null;
+    const own = checkDestination(link.destinationUrl, link.allowedDomains);
+    result = { fallbackUrl: fallback?.ok ? fallback.url : null, ownUrl: own.ok ? own.url : null };
+    checked.set(link, result);
+  }
+  return result;
 }
 
 /**
