@@ -44,7 +44,8 @@ export async function storeClicks(prisma: PrismaClient, clicks: readonly StoredC
   return prisma.$transaction(
     async (tx) => {
       let inserted = 0;
-      for (const [tenantId, list] of byTenant) {
+      // Tenants in a fixed order too, for the same reason.
+      for (const [tenantId, list] of [...byTenant].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         await tx.$executeRaw`SELECT set_config('app.tenant_id', ${tenantId}, true)`;
         const rows = JSON.stringify(list.map(toRow));
         const [result] = await tx.$queryRaw<{ n: bigint }[]>`
@@ -73,6 +74,9 @@ export async function storeClicks(prisma: PrismaClient, clicks: readonly StoredC
                    count(*) FILTER (WHERE billable), count(*) FILTER (WHERE billable AND is_unique), count(*) FILTER (WHERE NOT billable)
             FROM inserted
             GROUP BY 1, 2, 3, 4, 5, 6
+            -- Rollup rows are locked in key order, so consumers storing batches that
+            -- touch the same rows at once wait for each other instead of deadlocking.
+            ORDER BY 1, 2, 3, 4, 5, 6
             ON CONFLICT (tenant_id, day, program_id, affiliate_id, link_id, sub1) DO UPDATE
               SET clicks = s.clicks + excluded.clicks,
                   unique_clicks = s.unique_clicks + excluded.unique_clicks,
