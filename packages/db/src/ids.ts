@@ -1,4 +1,4 @@
-import { TypeID, typeid } from 'typeid-js';
+import { typeid } from 'typeid-js';
 
 /**
  * Prefixed, time-sortable identifiers (TypeID: a UUIDv7 in Crockford base32 behind a type
@@ -42,8 +42,19 @@ export function isId(kind: IdKind, value: string): boolean {
 }
 
 /** The creation instant inside an id (its UUIDv7 millisecond timestamp). A click's id
- *  carries the click's time, which is also the key of its monthly partition. */
+ *  carries the click's time, which is also the key of its monthly partition. Read
+ *  straight from the first ten base32 characters of the suffix (50 bits, the top two
+ *  zero): the consumer does this for every click. */
 export function idTime(id: string): Date {
-  const hex = TypeID.fromString(id).toUUID().replace(/-/g, '').slice(0, 12);
-  return new Date(Number.parseInt(hex, 16));
+  const suffix = id.slice(id.lastIndexOf('_') + 1);
+  if (suffix.length !== 26) throw new Error(`not an id: ${id}`);
+  let ms = 0;
+  for (let i = 0; i < 10; i++) {
+    const value = CROCKFORD.indexOf(suffix[i]!);
+    if (value === -1) throw new Error(`not an id: ${id}`);
+    ms = ms * 32 + value;
+  }
+  return new Date(ms);
 }
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';

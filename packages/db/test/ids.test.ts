@@ -1,6 +1,6 @@
 import { TypeID } from 'typeid-js';
 import { describe, expect, it } from 'vitest';
-import { ID_PREFIXES, type IdKind, isId, newId } from '../src/ids';
+import { ID_PREFIXES, type IdKind, idTime, isId, newId } from '../src/ids';
 
 const kinds = Object.keys(ID_PREFIXES) as IdKind[];
 
@@ -67,5 +67,21 @@ describe('isId', () => {
     ['SQL', "mer_' OR 1=1 --"],
   ])('refuses %s', (_label, value) => {
     expect(isId('merchant', value)).toBe(false);
+  });
+});
+
+describe('idTime', () => {
+  it('reads the millisecond timestamp a TypeID carries, as typeid-js decodes it', () => {
+    for (let i = 0; i < 200; i++) {
+      const id = newId('click');
+      const hex = TypeID.fromString(id).toUUID().replace(/-/g, '').slice(0, 12);
+      expect(idTime(id).getTime()).toBe(Number.parseInt(hex, 16));
+    }
+    const before = Date.now();
+    const t = idTime(newId('click')).getTime();
+    expect(t).toBeGreaterThanOrEqual(before);
+    expect(t).toBeLessThanOrEqual(Date.now());
+    expect(() => idTime('clk_short')).toThrow();
+    expect(() => idTime('clk_01m7z!3zdseskv669efw5hngdc')).toThrow();
   });
 });

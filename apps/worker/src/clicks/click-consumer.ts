@@ -33,6 +33,32 @@ export interface ClickConsumer {
 type Entry = [id: string, fields: string[]];
 
 /**
+ * Unique and flood checks of a batch, in Redis in one call. ARGV: window seconds, flood
+ * key TTL, then per click: visitor key, IP+UA key, flood key ('' for none), click id.
+ * Returns per click: 1 when unique (each key unset, or set by this very click), and the
+ * flood count (0 without a flood key). Keys are built by the consumer, not declared:
+ * on Redis Cluster the script would need the keys of one batch in one hash slot.
+ */
+const CLICK_CHECKS = `
+local out = {}
+for i = 3, #ARGV, 4 do
+  local id = ARGV[i + 3]
+  local byVisitor = redis.call('SET', ARGV[i], id, 'NX', 'GET', 'EX', ARGV[1])
+  local byIp = redis.call('SET', ARGV[i + 1], id, 'NX', 'GET', 'EX', ARGV[1])
+  local unique = ((not byVisitor) or byVisitor == id) and ((not byIp) or byIp == id)
+  local flood = 0
+  if ARGV[i + 2] ~= '' then
+    redis.call('PFADD', ARGV[i + 2], id)
+    flood = redis.call('PFCOUNT', ARGV[i + 2])
+    redis.call('EXPIRE', ARGV[i + 2], ARGV[2])
+  end
+  out[#out + 1] = unique and 1 or 0
+  out[#out + 1] = flood
+end
+return out
+`;
+
+/**
  * Reads the click stream as one consumer of the `click-store` group: each batch is
  * enriched (bot, device, IP hash, unique and flood checks), stored with its rollups in
  * one transaction (idempotent by click id), then acknowledged and deleted from the
@@ -139,16 +165,16 @@ export function startClickConsumer(options: ClickConsumerOptions): ClickConsumer
       if (bot) flags.push('bot');
       if (event.method === 'HEAD') flags.push('head');
       const edgeBillable = !event.flags.some((f) => NOT_BILLABLE_AT_EDGE.has(f));
-      return { event, ipHash, flags, candidate: edgeBillable && !bot && event.method !== 'HEAD' };
+      return { event, ipHash, flags, bot, candidate: edgeBillable && !bot && event.method !== 'HEAD' };
     });
 
     // Unique: the first click of a visitor (by cookie, and by IP + user agent for
     // visitors who drop cookies) on a link within the window. The key keeps the click
     // id that set it, so a replayed click finds itself and stays unique.
     // Flood: distinct clicks per IP per minute (HyperLogLog of click ids: replays do
-    // not count twice).
-    const p = redis.pipeline();
+    // not count twice). One script call per batch does both in Redis.
     const minute = Math.floor(Date.now() / 60_000);
+    const args: (string | number)[] = [options.uniqueWindowSeconds, 180];
     for (const c of prepared) {
       if (!c.candidate) continue;
       const scope = `${options.prefix}:cu:${c.event.linkId ?? c.event.programId}`;
@@ -156,39 +182,26 @@ export function startClickConsumer(options: ClickConsumerOptions): ClickConsumer
         .update(c.event.userAgent ?? '')
         .digest('base64url')
         .slice(0, 12);
-      p.set(`${scope}:v:${c.event.visitorId ?? '-'}`, c.event.id, 'EX', options.uniqueWindowSeconds, 'NX', 'GET');
-      p.set(`${scope}:i:${c.ipHash ?? '-'}:${uaHash}`, c.event.id, 'EX', options.uniqueWindowSeconds, 'NX', 'GET');
-      if (c.ipHash) {
-        const floodKey = `${options.prefix}:fl:${c.event.tenantId}:${c.ipHash}:${minute}`;
-        p.pfadd(floodKey, c.event.id);
-        p.pfcount(floodKey);
-        p.expire(floodKey, 180);
-      }
+      args.push(
+        `${scope}:v:${c.event.visitorId ?? '-'}`,
+        `${scope}:i:${c.ipHash ?? '-'}:${uaHash}`,
+        c.ipHash ? `${options.prefix}:fl:${c.event.tenantId}:${c.ipHash}:${minute}` : '',
+        c.event.id,
+      );
     }
-    const results = (await p.exec()) ?? [];
+    const checks = args.length > 2 ? ((await redis.eval(CLICK_CHECKS, 0, ...args)) as number[]) : [];
     let at = 0;
-    const next = () => {
-      const [error, value] = results[at++] ?? [null, null];
-      if (error) throw error;
-      return value;
-    };
 
-    return prepared.map(({ event, ipHash, flags, candidate }) => {
+    return prepared.map(({ event, ipHash, flags, bot, candidate }) => {
       let isUnique = false;
       let billable = candidate;
       if (candidate) {
-        const byVisitor = next();
-        const byIp = next();
-        isUnique = (byVisitor === null || byVisitor === event.id) && (byIp === null || byIp === event.id);
-        if (ipHash) {
-          next();
-          const perMinute = Number(next());
-          next();
-          if (perMinute > options.floodPerMinute) {
-            flags.push('flood');
-            billable = false;
-            isUnique = false;
-          }
+        isUnique = checks[at++] === 1;
+        const perMinute = checks[at++] ?? 0;
+        if (perMinute > options.floodPerMinute) {
+          flags.push('flood');
+          billable = false;
+          isUnique = false;
         }
         if (!isUnique && !flags.includes('flood')) flags.push('repeat');
       }
@@ -205,7 +218,7 @@ export function startClickConsumer(options: ClickConsumerOptions): ClickConsumer
         userAgent: event.userAgent,
         referrer: event.referrer,
         country: event.country,
-        device: deviceClass(event.userAgent),
+        device: deviceClass(event.userAgent, bot),
         method: event.method,
         subs: event.subs,
         landingUrl: event.landingUrl,

@@ -16,9 +16,10 @@ export function isBotUserAgent(userAgent: string | null): boolean {
   return isbot(userAgent);
 }
 
-export function deviceClass(userAgent: string | null): DeviceClass {
+/** `bot` may be passed when the caller already ran `isBotUserAgent` (it is the costly part). */
+export function deviceClass(userAgent: string | null, bot: boolean = isBotUserAgent(userAgent)): DeviceClass {
   if (!userAgent) return 'unknown';
-  if (isBotUserAgent(userAgent)) return 'bot';
+  if (bot) return 'bot';
   // Android without "Mobile" anywhere is a tablet. Not a look-ahead from the first
   // "Android": in-app browsers repeat it after "Mobile" (`… Mobile Safari/537.36
   // [Pinterest/Android]`, Snapchat's `(…; Android 13#…)`), which made phones tablets.
