@@ -21,7 +21,6 @@ export async function buildEdgeApp(options: {
   const edge = Fastify({
     loggerInstance: options.logger.child({ component: 'edge' }, { level: 'warn' }) as FastifyBaseLogger,
     trustProxy: options.trustProxy,
-    disableRequestLogging: true,
     // Unique per process without a random draw per click.
     genReqId: () => `${prefix}${(counter++).toString(36)}`,
     routerOptions: { maxParamLength: 200 },
