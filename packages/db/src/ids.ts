@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { typeid } from 'typeid-js';
 
 /**
@@ -58,3 +59,64 @@ export function idTime(id: string): Date {
 }
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+
+const POOL_SIZE = 8192;
+let pool = Buffer.alloc(0);
+let poolAt = POOL_SIZE;
+
+/** Random bytes from a pool refilled 8 KiB at a time: one system call per ~800 ids
+ *  rather than one per id (the tracking edge makes one per click). */
+export function pooledRandom(length: number): Buffer {
+  if (poolAt + length > pool.length) {
+    pool = randomBytes(POOL_SIZE);
+    poolAt = 0;
+  }
+  const out = pool.subarray(poolAt, poolAt + length);
+  poolAt += length;
+  return out;
+}
+
+let lastMs = 0;
+let sequence = 0;
+
+/**
+ * A click id, the same TypeID/UUIDv7 shape as `newId('click')` but made without
+ * typeid-js's per-id allocations, and strictly increasing within the process: in one
+ * millisecond, the 12 bits after the version count up from a random start.
+ */
+export function newClickId(now: number = Date.now()): string {
+  let ms = now;
+  if (ms <= lastMs) {
+    ms = lastMs;
+    sequence += 1;
+    if (sequence > 0xfff) {
+      ms += 1;
+      sequence = 0;
+    }
+  } else {
+    sequence = pooledRandom(1)[0]! << 3; // 0…2040: room to count up
+  }
+  lastMs = ms;
+  const rand = pooledRandom(8);
+  const b = new Uint8Array(16);
+  b[0] = Math.floor(ms / 2 ** 40) & 0xff;
+  b[1] = Math.floor(ms / 2 ** 32) & 0xff;
+  b[2] = (ms >>> 24) & 0xff;
+  b[3] = (ms >>> 16) & 0xff;
+  b[4] = (ms >>> 8) & 0xff;
+  b[5] = ms & 0xff;
+  b[6] = 0x70 | (sequence >> 8);
+  b[7] = sequence & 0xff;
+  b[8] = 0x80 | (rand[0]! & 0x3f);
+  for (let i = 9; i < 16; i++) b[i] = rand[i - 8]!;
+  // 128 bits behind two zero bits, five bits a character (TypeID's base32).
+  let out = `${ID_PREFIXES.click}_`;
+  for (let i = 0; i < 26; i++) {
+    let v = 0;
+    for (let bit = i * 5 - 2; bit < i * 5 + 3; bit++) {
+      v = (v << 1) | (bit < 0 ? 0 : (b[bit >> 3]! >> (7 - (bit & 7))) & 1);
+    }
+    out += CROCKFORD[v];
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import { TypeID } from 'typeid-js';
 import { describe, expect, it } from 'vitest';
-import { ID_PREFIXES, type IdKind, idTime, isId, newId } from '../src/ids';
+import { ID_PREFIXES, type IdKind, idTime, isId, newClickId, newId } from '../src/ids';
 
 const kinds = Object.keys(ID_PREFIXES) as IdKind[];
 
@@ -83,5 +83,26 @@ describe('idTime', () => {
     expect(t).toBeLessThanOrEqual(Date.now());
     expect(() => idTime('clk_short')).toThrow();
     expect(() => idTime('clk_01m7z!3zdseskv669efw5hngdc')).toThrow();
+  });
+});
+
+describe('newClickId', () => {
+  it('is a valid UUIDv7 TypeID with the click prefix, carrying the time given', () => {
+    for (let i = 0; i < 500; i++) {
+      const now = Date.now() + i * 7919;
+      const id = newClickId(now);
+      expect(isId('click', id)).toBe(true);
+      const uuid = TypeID.fromString(id).toUUID();
+      expect(uuid[14]).toBe('7');
+      expect('89ab').toContain(uuid[19]);
+      expect(idTime(id).getTime()).toBeGreaterThanOrEqual(now);
+    }
+  });
+
+  it('strictly increases, also within one millisecond, and never repeats', () => {
+    const ids = Array.from({ length: 20_000 }, () => newClickId(1_800_000_000_000));
+    for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(idTime(ids[0]!).getTime()).toBeGreaterThanOrEqual(1_800_000_000_000);
   });
 });

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { newId } from '@app/db/ids';
+import { newClickId, pooledRandom } from '@app/db/ids';
 import { type ClickQuery, decideClick, withTrackingParam } from '@app/domain/clicks/click-destination';
 import type { ClickEvent } from '@app/domain/clicks/click-event';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -84,11 +83,11 @@ async function click(edge: EdgeDeps, request: FastifyRequest, reply: FastifyRepl
     return page(reply, 404, notFoundPage);
   }
 
-  const clickId = newId('click');
+  const clickId = newClickId();
   const cookie = request.headers.cookie;
   let visitorId = cookie ? (VISITOR.exec(cookie)?.[1] ?? null) : null;
   if (!visitorId) {
-    visitorId = randomBytes(16).toString('base64url');
+    visitorId = pooledRandom(16).toString('base64url');
     const secure = request.protocol === 'https' ? '; Secure' : '';
     reply.header('set-cookie', `${VISITOR_COOKIE}=${visitorId}; Max-Age=${VISITOR_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax${secure}`);
   }
