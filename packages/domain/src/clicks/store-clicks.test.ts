@@ -74,6 +74,8 @@ function clicks(n: number): StoredClick[] {
 beforeAll(async () => {
   db = await createTestDatabase('store_clicks');
   owner = new pg.Pool({ connectionString: db.ownerUrl, max: 2 });
+  // Dropping the database ends the owner's connections; that is expected, not a failure.
+  owner.on('error', () => {});
   a = createPrisma({ url: db.appUrl, poolSize: 2 });
   b = createPrisma({ url: db.appUrl, poolSize: 2 });
   await seed('one');
