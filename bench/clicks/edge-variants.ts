@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerAuth } from '../../apps/api/src/plugins/auth';
 import { registerErrorHandling } from '../../apps/api/src/plugins/errors';
 import { registerMetrics } from '../../apps/api/src/plugins/metrics';
+import { parseTrustProxy, requestIds } from '../../apps/api/src/plugins/request-basics';
 import { clickRoutes } from '../../apps/api/src/routes/clicks';
 import { ClickRecorder } from '../../apps/api/src/tracking/click-recorder';
 import { LinkCache } from '../../apps/api/src/tracking/link-cache';
@@ -39,20 +39,6 @@ export const VARIANTS = [
 export type Variant = (typeof VARIANTS)[number];
 
 const LADDER: Variant[] = VARIANTS.filter((v) => v !== 'edge-no-xadd' && v !== 'edge-app' && v !== 'full');
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-const requestIdPrefix = randomBytes(6).toString('base64url');
-let requestCounter = 0;
-
-/** As in app.ts. */
-function parseTrustProxy(value: string): boolean | string | ((address: string, hop: number) => boolean) {
-  if (value === 'true') return true;
-  if (value === 'false' || value === '') return false;
-  if (/^\d+$/.test(value)) {
-    const hops = Number(value);
-    return (_address, hop) => hop < hops;
-  }
-  return value;
-}
 
 export interface EdgeVariant {
   app: FastifyInstance;
@@ -81,10 +67,7 @@ export async function buildVariant(variant: Variant, config: ApiEnv, logger: Log
     ...(at('+request-id')
       ? {
           requestIdHeader: false as const,
-          genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
-            const incoming = req.headers['x-request-id'];
-            return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${requestIdPrefix}${(requestCounter++).toString(36)}`;
-          },
+          genReqId: requestIds('req_'),
         }
       : {}),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { type ApiEnv, appDatabaseUrl } from '@app/config/env';
 import { createPrisma, type PrismaClient } from '@app/db/client';
@@ -17,6 +16,7 @@ import { registerAuth } from './plugins/auth';
 import { registerErrorHandling } from './plugins/errors';
 import { registerMetrics } from './plugins/metrics';
 import { registerOpenApi } from './plugins/openapi';
+import { parseTrustProxy, requestIds } from './plugins/request-basics';
 import { affiliateRoutes } from './routes/affiliates';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
@@ -42,21 +42,6 @@ export interface BuildAppOptions {
   prisma?: PrismaClient;
   redis?: Redis;
   storage?: BlobStorage;
-}
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-const requestIdPrefix = randomBytes(6).toString('base64url');
-let requestCounter = 0;
-
-/** TRUST_PROXY: true/false, a hop count, or a comma-separated list of addresses/CIDRs. */
-function parseTrustProxy(value: string): boolean | string | ((address: string, hop: number) => boolean) {
-  if (value === 'true') return true;
-  if (value === 'false' || value === '') return false;
-  if (/^\d+$/.test(value)) {
-    const hops = Number(value);
-    return (_address, hop) => hop < hops;
-  }
-  return value;
 }
 
 /** Builds the API without listening, so tests use `app.inject` or their own port. */
@@ -101,11 +86,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     serverFactory: edgeServerFactory(edge),
     bodyLimit: 1024 * 1024,
     requestIdHeader: false,
-    genReqId: (req) => {
-      const incoming = req.headers['x-request-id'];
-      // A per-process random prefix and a counter: unique without a random draw per request.
-      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${requestIdPrefix}${(requestCounter++).toString(36)}`;
-    },
+    genReqId: requestIds('req_'),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
   app.setValidatorCompiler(validatorCompiler);

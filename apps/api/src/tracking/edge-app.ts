@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { requestIds, type TrustProxy } from '../plugins/request-basics';
 import { clickRoutes, type EdgeDeps } from '../routes/clicks';
 
 /**
@@ -11,18 +11,11 @@ import { clickRoutes, type EdgeDeps } from '../routes/clicks';
  * The API's HTTP server hands `/c/…` requests to this instance (`edgeServerFactory`),
  * so both share one port and one process.
  */
-export async function buildEdgeApp(options: {
-  logger: Logger;
-  trustProxy: boolean | string | ((address: string, hop: number) => boolean);
-  edge: EdgeDeps;
-}): Promise<FastifyInstance> {
-  const prefix = `edg_${randomBytes(6).toString('base64url')}`;
-  let counter = 0;
+export async function buildEdgeApp(options: { logger: Logger; trustProxy: TrustProxy; edge: EdgeDeps }): Promise<FastifyInstance> {
   const edge = Fastify({
     loggerInstance: options.logger.child({ component: 'edge' }, { level: 'warn' }) as FastifyBaseLogger,
     trustProxy: options.trustProxy,
-    // Unique per process without a random draw per click.
-    genReqId: () => `${prefix}${(counter++).toString(36)}`,
+    genReqId: requestIds('edg_'),
     routerOptions: { maxParamLength: 200 },
   });
   clickRoutes(edge, options.edge);
