@@ -240,10 +240,15 @@ export function startClickConsumer(options: ClickConsumerOptions): ClickConsumer
 
   const loop = (async () => {
     let backoff = 0;
+    // Made once, and again after any failure (a Redis that restarted empty has no group).
+    let groupReady = false;
     while (running) {
       try {
         if (backoff) await new Promise((resolve) => setTimeout(resolve, backoff));
-        await ensureGroup();
+        if (!groupReady) {
+          await ensureGroup();
+          groupReady = true;
+        }
         let entries: Entry[] = [];
         if (Date.now() - lastClaim >= Math.min(options.claimIdleMs, 5_000)) {
           lastClaim = Date.now();
@@ -255,6 +260,7 @@ export function startClickConsumer(options: ClickConsumerOptions): ClickConsumer
         backoff = 0;
       } catch (error) {
         if (!running) break;
+        groupReady = false;
         backoff = Math.min(backoff ? backoff * 2 : 200, 5_000);
         logger.error({ err: error, retryInMs: backoff }, 'click batch failed; it stays pending and is retried');
         // Entries read but not stored stay in this consumer's pending list; take them
