@@ -27,6 +27,11 @@ export const ID_PREFIXES = {
   creative: 'crv',
   trackingDomain: 'tdm',
   click: 'clk',
+  fxRate: 'fxr',
+  customer: 'cus',
+  binding: 'cbd',
+  conversion: 'cnv',
+  refund: 'rfd',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

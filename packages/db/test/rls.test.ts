@@ -113,11 +113,19 @@ describe('row-level security configuration', () => {
               has_table_privilege('affnet_app', c.oid, 'TRUNCATE') AS trunc
          FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1`,
     );
-    const appendOnly = new Set(['audit_log', 'domain_events', 'program_plan_versions', 'clicks']);
+    const appendOnly = new Set(['audit_log', 'domain_events', 'program_plan_versions', 'clicks', 'fx_rates', 'stripe_events']);
     // Rollups only grow or are corrected; domains are added and removed, never edited.
     const special: Record<string, Partial<(typeof rows)[number]>> = {
       click_daily_stats: { sel: true, ins: true, upd: true, del: false },
       tracking_domains: { sel: true, ins: true, upd: false, del: true },
+      // Money and attribution records are corrected, never deleted; old postback
+      // signatures are pruned.
+      customers: { sel: true, ins: true, upd: true, del: false },
+      customer_bindings: { sel: true, ins: true, upd: true, del: false },
+      conversions: { sel: true, ins: true, upd: true, del: false },
+      conversion_refunds: { sel: true, ins: true, upd: true, del: false },
+      idempotency_keys: { sel: true, ins: true, upd: true, del: false },
+      postback_receipts: { sel: true, ins: true, upd: false, del: true },
     };
     for (const row of rows) {
       const { table, ...rights } = row;

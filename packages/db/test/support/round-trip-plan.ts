@@ -56,6 +56,9 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
     group: newId('group'),
     enrollment: newId('enrollment'),
     link: newId('link'),
+    fxRate: newId('fxRate'),
+    customer: newId('customer'),
+    conversion: newId('conversion'),
   };
   const profile = {
     websites: ['https://blog.example', 'https://b.example'],
@@ -189,8 +192,47 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
         },
       ],
     ],
+    ['FxRate', [{ id: ids.fxRate, tenantId, fromCurrency: 'USD', toCurrency: 'SEK', rateNano: 10_512_345_678n }]],
+    ['Customer', [{ id: ids.customer, tenantId, merchantId: ids.merchant }]],
+    [
+      'Conversion',
+      [
+        {
+          id: ids.conversion,
+          tenantId,
+          merchantId: ids.merchant,
+          programId: ids.program,
+          type: 'sale',
+          status: 'refunded',
+          attribution: 'attributed',
+          source: 'stripe',
+          trust: 'browser',
+          amount: 9_007_199_254_740_993n,
+          currency: 'SEK',
+          refundedAmount: 9_007_199_254_740_993n,
+          originalCurrency: 'USD',
+          fxRateId: ids.fxRate,
+          customerId: ids.customer,
+          affiliateId: ids.affiliate,
+          attributionReason: 'first_click',
+          signals: ['customer_email_is_affiliate', 'ip_matches_affiliate_login'],
+          items: [{ sku: 'A-1', category: 'shoes', amount: 4_200, quantity: 2 }],
+        },
+      ],
+    ],
+    [
+      'CustomerBinding',
+      [{ id: newId('binding'), tenantId, customerId: ids.customer, programId: ids.program, affiliateId: ids.affiliate, conversionId: ids.conversion }],
+    ],
+    ['ConversionRefund', [{ id: newId('refund'), tenantId, merchantId: ids.merchant, conversionId: ids.conversion, source: 'postback', status: 'waiting' }]],
+    ['IdempotencyKey', [{ tenantId, scope: 'key_x', key: 'order-1001' }]],
+    ['StripeEvent', [{ tenantId, merchantId: ids.merchant, eventId: 'evt_1', type: 'invoice.paid' }]],
+    ['PostbackReceipt', [{ signature: `sig-${tenantId}`, tenantId, programId: ids.program }]],
   ];
   const keys: Record<string, string[]> = {
+    IdempotencyKey: ['tenantId', 'scope', 'key'],
+    StripeEvent: ['merchantId', 'eventId'],
+    PostbackReceipt: ['signature'],
     Click: ['id', 'clickedAt'],
     ClickDailyStat: ['tenantId', 'day', 'programId', 'affiliateId', 'linkId', 'sub1'],
   };

@@ -27,8 +27,9 @@ export async function seedTenant(ownerUrl: string, slug: string): Promise<Seeded
        VALUES (${keys.map((_, i) => `$${i + 1}`).join(', ')})`,
       Object.values(values),
     );
-    // Rollup rows have a compound key; their day stands in for an id.
-    if (table !== 'tenants') rows[table] = [...(rows[table] ?? []), String(values.id ?? values.day)];
+    // Rows with a compound key: a distinctive part of it stands in for an id.
+    const tag = values.id ?? values.day ?? values.event_id ?? values.signature ?? values.key;
+    if (table !== 'tenants') rows[table] = [...(rows[table] ?? []), String(tag)];
   };
   try {
     await client.query('BEGIN');
@@ -127,6 +128,51 @@ export async function seedTenant(ownerUrl: string, slug: string): Promise<Seeded
       billable: true,
     });
     await insert('click_daily_stats', { tenant_id: id, day: '2026-11-01', program_id: programId, affiliate_id: affiliateId, link_id: linkId, clicks: 1 });
+    const fxRateId = newId('fxRate');
+    await insert('fx_rates', { id: fxRateId, tenant_id: id, from_currency: 'USD', to_currency: 'EUR', rate_nano: 920_000_000, effective_from: new Date() });
+    const customerId = newId('customer');
+    await insert('customers', { id: customerId, tenant_id: id, merchant_id: merchants[0], external_id: 'cus-1', email_hash: `h-${id}` });
+    const conversionId = newId('conversion');
+    await insert('conversions', {
+      id: conversionId,
+      tenant_id: id,
+      merchant_id: merchants[0],
+      program_id: programId,
+      type: 'sale',
+      external_id: 'order-1',
+      source: 'api',
+      amount: 1_000,
+      currency: 'EUR',
+      customer_id: customerId,
+      occurred_at: new Date(),
+    });
+    await insert('customer_bindings', {
+      id: newId('binding'),
+      tenant_id: id,
+      customer_id: customerId,
+      program_id: programId,
+      affiliate_id: affiliateId,
+      conversion_id: conversionId,
+      bound_at: new Date(),
+    });
+    await insert('conversion_refunds', {
+      id: newId('refund'),
+      tenant_id: id,
+      merchant_id: merchants[0],
+      conversion_id: conversionId,
+      source: 'api',
+      status: 'applied',
+    });
+    await insert('idempotency_keys', { tenant_id: id, scope: 'key', key: 'k1', request_hash: 'h' });
+    await insert('stripe_events', {
+      tenant_id: id,
+      merchant_id: merchants[0],
+      event_id: `evt_${id}`,
+      type: 'invoice.paid',
+      event_created: new Date(),
+      outcome: 'sale',
+    });
+    await insert('postback_receipts', { tenant_id: id, program_id: programId, signature: `sig-${id}` });
     await insert('emails', {
       id: newId('email'),
       tenant_id: id,
