@@ -21,9 +21,11 @@ import { affiliateRoutes } from './routes/affiliates';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
 import { clickRoutes } from './routes/clicks';
+import { conversionRoutes } from './routes/conversions';
 import { couponRoutes } from './routes/coupons';
 import { creativeRoutes } from './routes/creatives';
 import { enrollmentRoutes } from './routes/enrollments';
+import { fxRateRoutes } from './routes/fx-rates';
 import { healthRoutes } from './routes/health';
 import { linkRoutes } from './routes/links';
 import { merchantRoutes } from './routes/merchants';
@@ -149,6 +151,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   creativeRoutes(app, deps);
   trackingDomainRoutes(app, deps);
   reportRoutes(app, deps);
+  conversionRoutes(app, deps);
+  fxRateRoutes(app, deps);
   clickRoutes(app, edgeDeps);
   app.decorate('clickRecorder', recorder);
 

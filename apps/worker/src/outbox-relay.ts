@@ -41,8 +41,11 @@ export interface RelayRunResult {
 
 export interface OutboxRelayDeps {
   pool: pg.Pool;
-  queues: Pick<Queues, 'default' | 'email'>;
+  queues: Omit<Queues, 'maintenance'>;
   logger: Logger;
+  /** Topics this worker has processors for (default: the whole catalogue). Rows of
+   *  other topics wait unclaimed in the outbox for a release that runs them. */
+  topics?: readonly JobName[];
 }
 
 export interface OutboxRelay {
@@ -63,10 +66,9 @@ export function jobOptionsFor(topic: JobName, outboxId: string): JobsOptions {
   };
 }
 
-/** Topics this release can run; rows of other topics wait unclaimed for one that can. */
-const KNOWN_TOPICS = Object.keys(jobs);
-
 export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
+  const topics = deps.topics ?? (Object.keys(jobs) as JobName[]);
+  const queueNames = [...new Set(topics.map((t) => jobs[t].queue))];
   async function runOnce(options: RelayRunOptions = {}): Promise<RelayRunResult> {
     const limit = options.limit ?? 100;
     const client = await deps.pool.connect();
@@ -75,13 +77,13 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
       await client.query('BEGIN');
       const { rows } = await client.query<OutboxRow>('SELECT id, tenant_id, topic, payload FROM outbox_claim($1, $2::text[], $3::interval)', [
         limit,
-        KNOWN_TOPICS,
+        topics,
         `${options.minAgeMs ?? 0} milliseconds`,
       ]);
       // outbox_claim returns only topics of the catalogue.
       const known = rows as (OutboxRow & { topic: JobName })[];
 
-      for (const queueName of ['default', 'email'] as const) {
+      for (const queueName of queueNames) {
         const batch = known.filter((row) => jobs[row.topic].queue === queueName);
         if (batch.length === 0) continue;
         await deps.queues[queueName].addBulk(

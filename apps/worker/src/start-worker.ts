@@ -12,7 +12,7 @@ import { type ClickConsumer, startClickConsumer } from './clicks/click-consumer'
 import { type HealthServer, startHealthServer } from './health-server';
 import { createOutboxRelay, startOutboxRelayLoop } from './outbox-relay';
 import type { ProcessorContext } from './processors/processor-context';
-import { routeJob } from './processors/route-job';
+import { RUNNABLE_TOPICS, routeJob } from './processors/route-job';
 import { closeQueues, createQueues, createRedisConnection, createWorkers } from './queues';
 
 export interface RunningWorker {
@@ -35,7 +35,7 @@ export async function startWorker(config: WorkerEnv, logger: Logger): Promise<Ru
   connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   const queues = createQueues(connection, config.REDIS_PREFIX);
   const mailTransport = config.SMTP_URL ? createMailTransport({ url: config.SMTP_URL, from: config.MAIL_FROM }) : null;
-  const relay = createOutboxRelay({ pool, queues, logger });
+  const relay = createOutboxRelay({ pool, queues, logger, topics: RUNNABLE_TOPICS });
   const ctx: ProcessorContext = {
     prisma,
     relay,

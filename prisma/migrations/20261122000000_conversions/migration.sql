@@ -33,7 +33,7 @@ CREATE TABLE fx_rates (
 CREATE INDEX fx_rates_lookup_idx ON fx_rates (tenant_id, from_currency, to_currency, effective_from);
 
 -- A merchant's customer, known by the merchant's id for it, a hash of its e-mail, or its
--- Stripe customer id (any of them; each unique per merchant).
+-- Stripe customer id (the two ids unique per merchant; an e-mail may change hands).
 CREATE TABLE customers (
   id                 text PRIMARY KEY,
   tenant_id          text NOT NULL REFERENCES tenants (id),
@@ -48,7 +48,7 @@ CREATE TABLE customers (
   FOREIGN KEY (tenant_id, merchant_id) REFERENCES merchants (tenant_id, id)
 );
 CREATE UNIQUE INDEX customers_external_id_key ON customers (merchant_id, external_id);
-CREATE UNIQUE INDEX customers_email_hash_key ON customers (merchant_id, email_hash);
+CREATE INDEX customers_email_hash_idx ON customers (merchant_id, email_hash);
 CREATE UNIQUE INDEX customers_stripe_customer_id_key ON customers (merchant_id, stripe_customer_id);
 
 -- The first attributed conversion of a customer in a program binds the customer to the

@@ -1,7 +1,8 @@
-import type { QueueName } from '@app/domain/jobs/catalogue';
+import type { JobName, QueueName } from '@app/domain/jobs/catalogue';
 import { DomainError } from '@app/domain/shared/errors';
 import { type Job, type Processor, UnrecoverableError } from 'bullmq';
 import { processClicksPartitions } from './clicks-partitions';
+import { processConversionsAttribute } from './conversions-attribute';
 import { processEmailSend } from './email-send';
 import { processEventsDispatch } from './events-dispatch';
 import { processOutboxSweep } from './outbox-sweep';
@@ -12,8 +13,13 @@ type JobProcessor = (job: Job, ctx: ProcessorContext) => Promise<unknown>;
 const processors: Record<QueueName, Record<string, JobProcessor>> = {
   default: { 'events.dispatch': processEventsDispatch },
   email: { 'email.send': processEmailSend },
+  conversions: { 'conversions.attribute': processConversionsAttribute },
   maintenance: { 'outbox.sweep': processOutboxSweep, 'clicks.partitions': processClicksPartitions },
 };
+
+/** Outbox topics this worker runs: the relay leaves rows of any other topic (work of a
+ *  later release) waiting in the outbox. */
+export const RUNNABLE_TOPICS: readonly JobName[] = Object.values(processors).flatMap((byName) => Object.keys(byName)) as JobName[];
 
 /** Domain errors that no retry can fix. */
 const PERMANENT_CODES = new Set(['validation_failed', 'not_found', 'bad_request']);

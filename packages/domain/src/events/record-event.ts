@@ -19,7 +19,11 @@ export type EventType =
   | 'program.plan_changed'
   | 'enrollment.created'
   | 'enrollment.approved'
-  | 'enrollment.status_changed';
+  | 'enrollment.status_changed'
+  | 'conversion.created'
+  | 'conversion.attributed'
+  | 'conversion.unattributed'
+  | 'conversion.refunded';
 
 export interface RecordEventInput {
   tenantId: string;

@@ -20,7 +20,7 @@ function define<S extends z.ZodType>(def: JobDefinition<S>): JobDefinition<S> {
 }
 
 /** Every BullMQ queue; the worker runs one Worker per name. */
-export const QUEUE_NAMES = ['default', 'email', 'maintenance'] as const;
+export const QUEUE_NAMES = ['default', 'email', 'conversions', 'maintenance'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const tenantScoped = { tenantId: z.string().min(1) };
@@ -43,6 +43,33 @@ export const jobs = {
     attempts: 8,
     backoffMs: 5_000,
     idempotencyKey: (p) => `email.send:${p.emailId}`,
+  }),
+  /** Decide which affiliate earned a conversion (or why none did); idempotent. */
+  'conversions.attribute': define({
+    name: 'conversions.attribute',
+    queue: 'conversions',
+    payload: z.object({ conversionId: z.string().startsWith('cnv_') }).strict(),
+    attempts: 12,
+    backoffMs: 2_000,
+    idempotencyKey: (p) => `conversions.attribute:${p.conversionId}`,
+  }),
+  /** Compute an attributed conversion's commissions and reserve them on the ledger. */
+  'commissions.accrue': define({
+    name: 'commissions.accrue',
+    queue: 'conversions',
+    payload: z.object({ conversionId: z.string().startsWith('cnv_') }).strict(),
+    attempts: 12,
+    backoffMs: 2_000,
+    idempotencyKey: (p) => `commissions.accrue:${p.conversionId}`,
+  }),
+  /** Take back (void or claw back) the commissions of a refunded amount. */
+  'commissions.reverse': define({
+    name: 'commissions.reverse',
+    queue: 'conversions',
+    payload: z.object({ refundId: z.string().startsWith('rfd_') }).strict(),
+    attempts: 12,
+    backoffMs: 2_000,
+    idempotencyKey: (p) => `commissions.reverse:${p.refundId}`,
   }),
 } as const;
 
