@@ -30,8 +30,11 @@ import { healthRoutes } from './routes/health';
 import { linkRoutes } from './routes/links';
 import { merchantRoutes } from './routes/merchants';
 import { networkRoutes } from './routes/network';
+import { postbackRoutes } from './routes/postback';
 import { programRoutes } from './routes/programs';
 import { reportRoutes } from './routes/reports';
+import { stripeRoutes } from './routes/stripe';
+import { trackerRoutes } from './routes/tracker';
 import { trackingDomainRoutes } from './routes/tracking-domains';
 import { ClickRecorder } from './tracking/click-recorder';
 import { buildEdgeApp, edgeServerFactory } from './tracking/edge-app';
@@ -153,6 +156,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   reportRoutes(app, deps);
   conversionRoutes(app, deps);
   fxRateRoutes(app, deps);
+  postbackRoutes(app, deps);
+  stripeRoutes(app, deps);
+  trackerRoutes(app, deps, edgeDeps);
   clickRoutes(app, edgeDeps);
   app.decorate('clickRecorder', recorder);
 
