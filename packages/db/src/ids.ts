@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { typeid } from 'typeid-js';
+import { TypeID, typeid } from 'typeid-js';
 
 /**
  * Prefixed, time-sortable identifiers (TypeID: a UUIDv7 in Crockford base32 behind a type
@@ -124,4 +124,15 @@ export function newClickId(now: number = Date.now()): string {
     out += CROCKFORD[v];
   }
   return out;
+}
+
+/** A click id for a given instant (not monotonic): for clicks recorded after the fact,
+ *  such as imports and tests. Its timestamp is `ms`, like every click id's. */
+export function clickIdAt(ms: number): string {
+  const b = new Uint8Array(16);
+  b.set(pooledRandom(16));
+  for (let i = 0; i < 6; i++) b[i] = Math.floor(ms / 2 ** (8 * (5 - i))) & 0xff;
+  b[6] = 0x70 | (b[6]! & 0x0f);
+  b[8] = 0x80 | (b[8]! & 0x3f);
+  return TypeID.fromUUIDBytes(ID_PREFIXES.click, b).toString();
 }

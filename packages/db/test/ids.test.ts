@@ -1,6 +1,6 @@
 import { TypeID } from 'typeid-js';
 import { describe, expect, it } from 'vitest';
-import { ID_PREFIXES, type IdKind, idTime, isId, newClickId, newId } from '../src/ids';
+import { clickIdAt, ID_PREFIXES, type IdKind, idTime, isId, newClickId, newId } from '../src/ids';
 
 const kinds = Object.keys(ID_PREFIXES) as IdKind[];
 
@@ -104,5 +104,17 @@ describe('newClickId', () => {
     for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
     expect(idTime(ids[0]!).getTime()).toBeGreaterThanOrEqual(1_800_000_000_000);
+  });
+});
+
+describe('clickIdAt', () => {
+  it('makes a valid click id carrying the given instant, even one in the past', () => {
+    for (const ms of [Date.UTC(2026, 0, 1), Date.UTC(2026, 10, 21, 12, 34, 56, 789), 1, 2 ** 47]) {
+      const id = clickIdAt(ms);
+      expect(isId('click', id), id).toBe(true);
+      expect(idTime(id).getTime()).toBe(ms);
+      expect(TypeID.fromString(id).toUUID()[14]).toBe('7');
+    }
+    expect(clickIdAt(1000)).not.toBe(clickIdAt(1000));
   });
 });

@@ -23,8 +23,9 @@ import {
  *  been stored yet: until then the job retries instead of calling the click unknown. */
 export const CLICK_STORAGE_GRACE_MS = 10 * 60_000;
 
-export class ClickNotStoredYet extends Error {
-  override name = 'ClickNotStoredYet';
+/** Thrown to have the job retried later: a signal the decision needs is on its way. */
+export class AttributionNotReady extends Error {
+  override name = 'AttributionNotReady';
 }
 
 export interface AttributionOutcome {
@@ -133,6 +134,12 @@ async function decide(tx: Tx, program: Program, conversion: Conversion, now: Dat
   if (conversion.customerId) {
     const bound = await bindingCandidate(tx, program, conversion);
     if (bound) candidates.push(bound);
+    else if (candidates.length === 0 && (await bindingOnItsWay(tx, program, conversion))) {
+      // A sale of a customer whose sign-up (with a click or coupon) is still being
+      // attributed — a Stripe subscription's first invoice and its checkout arrive
+      // together: wait for that binding rather than call this sale unattributed.
+      throw new AttributionNotReady(`conversion ${conversion.id} waits for the attribution of its customer's earlier conversion`);
+    }
   }
   return pickAttribution(candidates);
 }
@@ -149,7 +156,7 @@ async function clickCandidate(tx: Tx, program: Program, conversion: Conversion, 
   if (!click) {
     // Clicks reach Postgres through the click stream, seconds after the redirect.
     if (isId('click', clickId) && now.getTime() - idTime(clickId).getTime() < CLICK_STORAGE_GRACE_MS && idTime(clickId) <= now) {
-      throw new ClickNotStoredYet(`click ${clickId} is not stored yet; the attribution of ${conversion.id} will be retried`);
+      throw new AttributionNotReady(`click ${clickId} is not stored yet; the attribution of ${conversion.id} will be retried`);
     }
     return { ok: false, reason: 'click_not_found' };
   }
@@ -198,7 +205,9 @@ async function bindingCandidate(tx: Tx, program: Program, conversion: Conversion
   const binding = await tx.customerBinding.findUnique({
     where: { customerId_programId: { customerId: conversion.customerId as string, programId: program.id } },
   });
-  if (!binding || binding.boundAt > conversion.occurredAt) return null;
+  // A binding made by a conversion dated a little later still counts: a subscription's
+  // first invoice is often paid a second before its checkout completes.
+  if (!binding) return null;
   if (binding.expiresAt && binding.expiresAt <= conversion.occurredAt) return { ok: false, reason: 'binding_expired' };
   const failure = await partnerFailureOf(tx, program.id, binding.affiliateId, null);
   if (failure) return { ok: false, reason: failure };
@@ -214,6 +223,22 @@ async function bindingCandidate(tx: Tx, program: Program, conversion: Conversion
       recurring: true,
     },
   };
+}
+
+/** Another conversion of this customer in the program, not yet attributed, that carries a
+ *  click id or coupon (and so may bind the customer). */
+async function bindingOnItsWay(tx: Tx, program: Program, conversion: Conversion): Promise<boolean> {
+  const other = await tx.conversion.findFirst({
+    where: {
+      programId: program.id,
+      customerId: conversion.customerId,
+      attribution: 'pending',
+      id: { not: conversion.id },
+      OR: [{ clickId: { not: null } }, { couponCode: { not: null } }],
+    },
+    select: { id: true },
+  });
+  return other !== null;
 }
 
 async function partnerFailureOf(tx: Tx, programId: string, affiliateId: string, linkId: string | null) {
@@ -232,8 +257,9 @@ async function partnerFailureOf(tx: Tx, programId: string, affiliateId: string, 
 /** The first attributed conversion of a customer in a program binds it to the affiliate. */
 async function bindCustomer(tx: Tx, program: Program, conversion: Conversion, w: Winner): Promise<string | null> {
   if (!conversion.customerId) return null;
-  const { current } = await planVersionsAround(tx, program.id, conversion.occurredAt);
-  const recurring = (current?.plan as { recurring?: { months?: number | null } | null } | undefined)?.recurring;
+  // The plan in force at the conversion; one dated before the first plan uses the first.
+  const { current, upcoming } = await planVersionsAround(tx, program.id, conversion.occurredAt);
+  const recurring = ((current ?? upcoming)?.plan as { recurring?: { months?: number | null } | null } | undefined)?.recurring;
   const id = newId('binding');
   const inserted = await tx.customerBinding.createManyAndReturn({
     data: [
