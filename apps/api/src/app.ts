@@ -114,12 +114,26 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   registerErrorHandling(app);
   await app.register(helmet, { global: true, contentSecurityPolicy: { useDefaults: true } });
-  await app.register(cors, {
+  // The browser tracker's endpoints answer every origin (merchants' sites, checked against
+  // the program's allowed domains by the endpoints themselves) without credentials; the
+  // rest of the API only the configured front-end origins.
+  const apiCors = {
     origin: config.CORS_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter(Boolean),
     credentials: true,
     exposedHeaders: ['x-request-id', 'retry-after'],
+  };
+  const trackerCors = {
+    origin: true,
+    credentials: false,
+    methods: ['POST'],
+    allowedHeaders: ['authorization', 'content-type'],
+    exposedHeaders: ['x-request-id', 'retry-after'],
+    maxAge: 600,
+  };
+  await app.register(cors, {
+    delegator: (request, callback) => callback(null, request.url.startsWith('/v1/track/') ? trackerCors : apiCors),
   });
   await app.register(rateLimit, {
     global: true,
