@@ -205,7 +205,7 @@ describe('outbox relay', () => {
 
     // Process the default queue: the event's email is written once, even when the
     // dispatch runs again (a redelivery).
-    const ctx = { prisma, relay, mailTransport: null, logger, clicks: { partitionsAhead: 1, retentionMonths: null } };
+    const ctx = { prisma, relay, mailTransport: null, logger, clicks: { partitionsAhead: 1, retentionMonths: null }, faults: { killAfterAttribution: false } };
     const worker = new Worker('default', routeJob('default', ctx), { connection: redis, prefix, concurrency: 4 });
     try {
       await waitFor(async () => (await queues.default.getJob(row.id))?.finishedOn, 20_000, 'the dispatch job to finish');
@@ -238,6 +238,7 @@ describe('outbox relay', () => {
       mailTransport: null,
       logger,
       clicks: { partitionsAhead: 1, retentionMonths: null },
+      faults: { killAfterAttribution: false },
     };
     const result = await routeJob('maintenance', ctx)({ name: 'outbox.sweep', data: {} } as never);
     expect(result).toEqual({ claimed: 1, enqueued: 1 });

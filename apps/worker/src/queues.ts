@@ -19,6 +19,8 @@ export function createQueues(connection: Redis, prefix: string): Queues {
 export interface WorkerSettings {
   prefix: string;
   concurrency: number;
+  /** Job lock duration; a dead worker's jobs are retried this long after it died. */
+  lockMs: number;
 }
 
 /** One Worker per queue name, each routing by job name through `processorFor(queue)`. */
@@ -29,6 +31,8 @@ export function createWorkers(connection: Redis, settings: WorkerSettings, proce
         connection,
         prefix: settings.prefix,
         concurrency: name === 'maintenance' ? 1 : settings.concurrency,
+        lockDuration: settings.lockMs,
+        stalledInterval: settings.lockMs,
       }),
   );
 }

@@ -42,9 +42,12 @@ export async function startWorker(config: WorkerEnv, logger: Logger): Promise<Ru
     mailTransport,
     logger,
     clicks: { partitionsAhead: config.CLICK_PARTITIONS_AHEAD, retentionMonths: config.CLICK_RETENTION_MONTHS ?? null },
+    faults: { killAfterAttribution: config.FAULT_KILL_AFTER_ATTRIBUTION },
   };
 
-  const workers = createWorkers(connection, { prefix: config.REDIS_PREFIX, concurrency: config.WORKER_CONCURRENCY }, (queue) => routeJob(queue, ctx));
+  const workers = createWorkers(connection, { prefix: config.REDIS_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockMs: config.WORKER_LOCK_MS }, (queue) =>
+    routeJob(queue, ctx),
+  );
   for (const worker of workers) {
     worker.on('error', (err) => logger.error({ err, queue: worker.name }, 'worker error'));
     worker.on('failed', (job, err) => logger.warn({ err, queue: worker.name, jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade }, 'job failed'));

@@ -116,6 +116,12 @@ export const workerEnvSchema = z.object({
   /** Fault injection for tests: wait this long between storing a batch and acknowledging
    *  it, to kill a consumer in that window. Never set in production. */
   CLICK_ACK_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** How long a job's lock lasts before another worker may take the job over as stalled
+   *  (its worker died); also how often stalled jobs are looked for. */
+  WORKER_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /** Fault injection for tests: the worker kills itself right after an attribution has
+   *  committed, before the job is marked done. Never set in production. */
+  FAULT_KILL_AFTER_ATTRIBUTION: bool.default(false),
 });
 
 export type ApiEnv = z.infer<typeof apiEnvSchema>;

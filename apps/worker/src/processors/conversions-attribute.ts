@@ -8,6 +8,6 @@ export async function processConversionsAttribute(job: Job, ctx: ProcessorContex
   const outcome = await attributeConversion(ctx.prisma, tenantId, payload.conversionId);
   // Fault injection for the crash test: die after the attribution committed and before
   // BullMQ records the job as done (the retry must find the work already done).
-  if (process.env.ATTRIBUTION_CRASH_AFTER_COMMIT === '1' && outcome.changed) process.kill(process.pid, 'SIGKILL');
+  if (ctx.faults.killAfterAttribution && outcome.changed) process.kill(process.pid, 'SIGKILL');
   return outcome;
 }

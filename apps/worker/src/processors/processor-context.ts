@@ -11,4 +11,6 @@ export interface ProcessorContext {
   mailTransport: MailTransport | null;
   logger: Logger;
   clicks: { partitionsAhead: number; retentionMonths: number | null };
+  /** Fault injection for crash tests (off in production). */
+  faults: { killAfterAttribution: boolean };
 }

@@ -1,4 +1,4 @@
-import type { JobName, QueueName } from '@app/domain/jobs/catalogue';
+import { isJobName, type JobName, type QueueName } from '@app/domain/jobs/catalogue';
 import { DomainError } from '@app/domain/shared/errors';
 import { type Job, type Processor, UnrecoverableError } from 'bullmq';
 import { processClicksPartitions } from './clicks-partitions';
@@ -19,7 +19,9 @@ const processors: Record<QueueName, Record<string, JobProcessor>> = {
 
 /** Outbox topics this worker runs: the relay leaves rows of any other topic (work of a
  *  later release) waiting in the outbox. */
-export const RUNNABLE_TOPICS: readonly JobName[] = Object.values(processors).flatMap((byName) => Object.keys(byName)) as JobName[];
+export const RUNNABLE_TOPICS: readonly JobName[] = Object.values(processors)
+  .flatMap((byName) => Object.keys(byName))
+  .filter(isJobName);
 
 /** Domain errors that no retry can fix. */
 const PERMANENT_CODES = new Set(['validation_failed', 'not_found', 'bad_request']);
