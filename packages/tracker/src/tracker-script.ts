@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { createRequire } from 'node:module';
+import type * as Esbuild from 'esbuild';
 
 export interface TrackerScript {
   /** The minified IIFE served at /t.js. */
@@ -25,8 +25,13 @@ export function trackerScript(): Promise<TrackerScript> {
 }
 
 async function buildTrackerScript(): Promise<TrackerScript> {
+  // Both found through the package rather than next to this file: in the API's bundle
+  // (scripts/build-app.mjs) this module is inlined into dist/main.js, and neither the
+  // snippet's source nor esbuild (a native binary) is part of that bundle.
+  const entry = createRequire(import.meta.url).resolve('@app/tracker/snippet');
+  const { build } = createRequire(entry)('esbuild') as typeof Esbuild;
   const result = await build({
-    entryPoints: [fileURLToPath(new URL('./snippet.ts', import.meta.url))],
+    entryPoints: [entry],
     bundle: true,
     minify: true,
     format: 'iife',
