@@ -85,6 +85,22 @@ describe('POST /v1/conversions', () => {
     expect(c.customer_id).toBe(first.customer_id);
   });
 
+  it('keeps the e-mail in clear once the merchant opts in, and says so in the merchant view', async () => {
+    const before = await h.request({ method: 'GET', url: `/v1/merchants/${merchantId}`, token: ownerToken });
+    expect(before.body.storeCustomerEmails).toBe(false);
+    expectProblem(
+      await h.request({ method: 'PATCH', url: `/v1/merchants/${merchantId}`, token: ownerToken, payload: { storeCustomerEmails: 'yes' } }),
+      400,
+      'validation_failed',
+    );
+    const on = await h.request({ method: 'PATCH', url: `/v1/merchants/${merchantId}`, token: ownerToken, payload: { storeCustomerEmails: true } });
+    expect(on.body.storeCustomerEmails).toBe(true);
+    await post(secret, sale('order-clear', { customer: { externalId: 'cus-clear', email: 'Kim@Example.com' } }));
+    const { rows } = await h.owner.query('SELECT email FROM customers WHERE external_id = $1', ['cus-clear']);
+    expect(rows).toEqual([{ email: 'kim@example.com' }]);
+    await h.request({ method: 'PATCH', url: `/v1/merchants/${merchantId}`, token: ownerToken, payload: { storeCustomerEmails: false } });
+  });
+
   it('answers a repeated externalId with the existing conversion (200), changing nothing', async () => {
     const first = await post(secret, sale('order-2'));
     const again = await post(secret, sale('order-2', { amount: 99 }));
@@ -221,6 +237,14 @@ describe('POST /v1/conversions', () => {
     expectProblem(await post(publishable, sale('x-4')), 403, 'forbidden');
     expectProblem(await h.request({ method: 'POST', url: '/v1/conversions', payload: sale('x-5') }), 401, 'unauthenticated');
     expect(await h.owner.query(`SELECT 1 FROM conversions WHERE external_id LIKE 'x-%'`).then((r) => r.rowCount)).toBe(0);
+  });
+
+  it('keeps browser-reported sales off unless the program allows them', async () => {
+    const view = await h.request({ method: 'GET', url: `/v1/programs/${program}`, token: ownerToken });
+    expect(view.body.browserSales).toBe(false);
+    const on = await h.request({ method: 'PATCH', url: `/v1/programs/${usdProgram}`, token: ownerToken, payload: { browserSales: true } });
+    expect(on.body.browserSales).toBe(true);
+    expect((await h.owner.query('SELECT browser_sales FROM programs WHERE id = $1', [usdProgram])).rows[0].browser_sales).toBe(true);
   });
 
   it('accepts a lead without an amount', async () => {

@@ -9,6 +9,7 @@ export const merchantSchema = z.object({
   website: z.string().nullable(),
   status: z.enum(['active', 'suspended']),
   defaultCurrency: z.string(),
+  storeCustomerEmails: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -28,6 +29,10 @@ export const updateMerchantBody = z
     website: httpUrl.nullable().optional(),
     defaultCurrency: currencyCode.optional(),
     status: z.enum(['active', 'suspended']).optional(),
+    storeCustomerEmails: z
+      .boolean()
+      .optional()
+      .describe('keep customer e-mail addresses of conversions in clear (always kept hashed for matching); default false'),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, { message: 'give at least one field to change' });

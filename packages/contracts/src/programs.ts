@@ -30,6 +30,7 @@ const programFields = {
   terms: z.string().max(20_000).optional(),
   exclusivityNote: z.string().max(2000).optional(),
   fallbackUrl: httpUrl.nullable().optional(),
+  browserSales: z.boolean().optional().describe('let the browser tracker report sales (forgeable: kept with trust "browser"); default false'),
 };
 
 export const createProgramBody = z
@@ -83,6 +84,7 @@ export const programSchema = z.object({
   terms: z.string().nullable(),
   exclusivityNote: z.string().nullable(),
   fallbackUrl: z.string().nullable(),
+  browserSales: z.boolean(),
   plan: planVersionSchema.nullable().describe('the plan version in force now'),
   upcomingPlan: planVersionSchema.nullable().describe('a version that takes effect later, if any'),
   createdAt: z.string(),

@@ -6,6 +6,7 @@ export interface MerchantView {
   website: string | null;
   status: 'active' | 'suspended';
   defaultCurrency: string;
+  storeCustomerEmails: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -17,6 +18,7 @@ export function toMerchantView(m: Merchant): MerchantView {
     website: m.website,
     status: m.status as MerchantView['status'],
     defaultCurrency: m.defaultCurrency,
+    storeCustomerEmails: m.storeCustomerEmails,
     createdAt: m.createdAt.toISOString(),
     updatedAt: m.updatedAt.toISOString(),
   };

@@ -12,6 +12,7 @@ export interface UpdateMerchantInput {
   website?: string | null;
   defaultCurrency?: string;
   status?: 'active' | 'suspended';
+  storeCustomerEmails?: boolean;
 }
 
 /** Merchant owners/admins edit their profile; only network owners/admins change status. */

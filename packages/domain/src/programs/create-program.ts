@@ -28,6 +28,7 @@ export interface CreateProgramInput {
   terms?: string;
   exclusivityNote?: string;
   fallbackUrl?: string | null;
+  browserSales?: boolean;
   plan: CommissionPlan;
 }
 

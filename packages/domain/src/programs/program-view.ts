@@ -31,6 +31,7 @@ export interface ProgramView {
   terms: string | null;
   exclusivityNote: string | null;
   fallbackUrl: string | null;
+  browserSales: boolean;
   plan: PlanVersionView | null;
   upcomingPlan: PlanVersionView | null;
   createdAt: string;
@@ -78,6 +79,7 @@ export async function toProgramView(tx: Tx, p: Program): Promise<ProgramView> {
     terms: p.terms,
     exclusivityNote: p.exclusivityNote,
     fallbackUrl: p.fallbackUrl,
+    browserSales: p.browserSales,
     plan: current ? toPlanVersionView(current) : null,
     upcomingPlan: upcoming ? toPlanVersionView(upcoming) : null,
     createdAt: p.createdAt.toISOString(),
