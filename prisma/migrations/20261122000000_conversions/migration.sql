@@ -10,11 +10,16 @@ ALTER TABLE programs
   ADD COLUMN postback_secret text NOT NULL DEFAULT replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''),
   ADD COLUMN browser_sales boolean NOT NULL DEFAULT false;
 
--- The merchant's own Stripe webhook signing secret (whsec_…), and whether customer
--- e-mail addresses are kept in clear (they are always kept hashed).
+-- The merchant's own Stripe webhook signing secret (whsec_…) with the program its
+-- Stripe events go to unless an event names another of the merchant's programs (set
+-- and removed together; no foreign key, as programs reference merchants: the program
+-- is checked to be the merchant's when set and when an event is handled), and whether
+-- customer e-mail addresses are kept in clear (they are always kept hashed).
 ALTER TABLE merchants
   ADD COLUMN stripe_webhook_secret text,
-  ADD COLUMN store_customer_emails boolean NOT NULL DEFAULT false;
+  ADD COLUMN stripe_program_id text,
+  ADD COLUMN store_customer_emails boolean NOT NULL DEFAULT false,
+  ADD CONSTRAINT merchants_stripe_settings_check CHECK ((stripe_webhook_secret IS NULL) = (stripe_program_id IS NULL));
 
 -- Manual exchange rates of a network, append-only: the rate in force at a conversion's
 -- time is the newest with effective_from at or before it. rate_nano = units of
@@ -133,6 +138,8 @@ CREATE TABLE conversions (
 CREATE INDEX conversions_list_idx ON conversions (tenant_id, merchant_id, created_at);
 CREATE INDEX conversions_affiliate_idx ON conversions (tenant_id, affiliate_id, created_at);
 CREATE INDEX conversions_payment_ref_idx ON conversions (merchant_id, payment_ref);
+-- A Stripe invoice goes to the program its subscription's checkout went to.
+CREATE INDEX conversions_stripe_subscription_idx ON conversions (merchant_id, (metadata->>'subscription')) WHERE source = 'stripe';
 ALTER TABLE customer_bindings ADD FOREIGN KEY (tenant_id, conversion_id) REFERENCES conversions (tenant_id, id);
 
 -- A refund or cancellation. `waiting` when it names a sale not received yet (a Stripe
@@ -172,7 +179,10 @@ CREATE TABLE idempotency_keys (
   PRIMARY KEY (tenant_id, scope, key)
 );
 
--- Stripe events already handled per merchant (Stripe delivers at least once).
+-- Stripe events already handled per merchant (Stripe delivers at least once). An
+-- event naming an invoice and the payment that paid it keeps both: since Stripe's API
+-- version 2025-03-31 neither invoices nor charges name the other, and only the
+-- invoice_payment.paid event links them (in any order with invoice.paid).
 CREATE TABLE stripe_events (
   tenant_id     text NOT NULL REFERENCES tenants (id),
   merchant_id   text NOT NULL,
@@ -180,10 +190,13 @@ CREATE TABLE stripe_events (
   type          text NOT NULL,
   event_created timestamptz(3) NOT NULL,
   outcome       text NOT NULL,
+  invoice_id    text,
+  payment_ref   text,
   received_at   timestamptz(3) NOT NULL DEFAULT now(),
   PRIMARY KEY (merchant_id, event_id),
   FOREIGN KEY (tenant_id, merchant_id) REFERENCES merchants (tenant_id, id)
 );
+CREATE INDEX stripe_events_invoice_idx ON stripe_events (merchant_id, invoice_id) WHERE payment_ref IS NOT NULL;
 
 -- Signatures of accepted postbacks, kept past the ±300 s window: a replayed postback
 -- is refused.
@@ -220,9 +233,9 @@ CREATE FUNCTION program_for_postback(p_id text) RETURNS TABLE (
 $$;
 
 -- What a merchant's Stripe webhook needs before it knows its network.
-CREATE FUNCTION merchant_for_stripe(p_id text) RETURNS TABLE (tenant_id text, stripe_webhook_secret text, status text)
+CREATE FUNCTION merchant_for_stripe(p_id text) RETURNS TABLE (tenant_id text, stripe_webhook_secret text, stripe_program_id text, status text)
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
-  SELECT m.tenant_id, m.stripe_webhook_secret, m.status FROM merchants m WHERE m.id = p_id
+  SELECT m.tenant_id, m.stripe_webhook_secret, m.stripe_program_id, m.status FROM merchants m WHERE m.id = p_id
 $$;
 
 GRANT SELECT ON merchants TO affnet_system;
