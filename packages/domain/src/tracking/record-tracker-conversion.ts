@@ -39,7 +39,7 @@ export async function recordTrackerConversion(
     requireTrackerOrigin(request.origin, program.allowedDomains);
     if (input.type === 'sale' && !program.browserSales) {
       throw forbidden(
-        'This program does not take sales from the browser tracker (browser sales are off): report sales from your server with a secret key (POST /v1/conversions) or through the Stripe integration.',
+        'This program does not take sales from the browser tracker (browser sales are off): report sales from your server with a secret key (POST /v1/conversions) or through the Stripe integration, or turn on browserSales for the program.',
       );
     }
     const merchant = await tx.merchant.findUniqueOrThrow({ where: { id: program.merchantId }, select: { storeCustomerEmails: true } });
