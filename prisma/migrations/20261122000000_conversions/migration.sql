@@ -138,6 +138,9 @@ CREATE TABLE conversions (
 CREATE INDEX conversions_list_idx ON conversions (tenant_id, merchant_id, created_at);
 CREATE INDEX conversions_affiliate_idx ON conversions (tenant_id, affiliate_id, created_at);
 CREATE INDEX conversions_payment_ref_idx ON conversions (merchant_id, payment_ref);
+-- Conversions of a customer still waiting for attribution (a sale waits for its
+-- customer's sign-up to bind the customer).
+CREATE INDEX conversions_pending_customer_idx ON conversions (program_id, customer_id) WHERE attribution = 'pending';
 -- A Stripe invoice goes to the program its subscription's checkout went to.
 CREATE INDEX conversions_stripe_subscription_idx ON conversions (merchant_id, (metadata->>'subscription')) WHERE source = 'stripe';
 ALTER TABLE customer_bindings ADD FOREIGN KEY (tenant_id, conversion_id) REFERENCES conversions (tenant_id, id);
