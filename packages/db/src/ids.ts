@@ -32,6 +32,8 @@ export const ID_PREFIXES = {
   binding: 'cbd',
   conversion: 'cnv',
   refund: 'rfd',
+  ledgerAccount: 'lac',
+  transfer: 'xfr',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

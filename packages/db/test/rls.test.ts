@@ -113,7 +113,7 @@ describe('row-level security configuration', () => {
               has_table_privilege('affnet_app', c.oid, 'TRUNCATE') AS trunc
          FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1`,
     );
-    const appendOnly = new Set(['audit_log', 'domain_events', 'program_plan_versions', 'clicks', 'fx_rates', 'stripe_events']);
+    const appendOnly = new Set(['audit_log', 'domain_events', 'program_plan_versions', 'clicks', 'fx_rates', 'stripe_events', 'ledger_transfers']);
     // Rollups only grow or are corrected; domains are added and removed, never edited.
     const special: Record<string, Partial<(typeof rows)[number]>> = {
       click_daily_stats: { sel: true, ins: true, upd: true, del: false },
@@ -126,6 +126,9 @@ describe('row-level security configuration', () => {
       conversion_refunds: { sel: true, ins: true, upd: true, del: false },
       idempotency_keys: { sel: true, ins: true, upd: true, del: false },
       postback_receipts: { sel: true, ins: true, upd: false, del: true },
+      // Ledger accounts: UPDATE of the running sums and the overdraft limit only (column
+      // grants, checked below), never DELETE.
+      ledger_accounts: { sel: true, ins: true, upd: false, del: false },
     };
     for (const row of rows) {
       const { table, ...rights } = row;
@@ -135,6 +138,24 @@ describe('row-level security configuration', () => {
       else expect(rights, table).toEqual({ sel: true, ins: true, upd: true, del: true, trunc: false });
     }
     expect(rows.length).toBe(tenantTables.length + 2);
+  });
+
+  it('lets the application update only the running sums and the overdraft limit of ledger accounts', async () => {
+    const { rows } = await owner.query<{ column: string; upd: boolean }>(
+      `SELECT attname AS column, has_column_privilege('affnet_app', 'ledger_accounts', attname, 'UPDATE') AS upd
+         FROM pg_attribute WHERE attrelid = 'ledger_accounts'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+    );
+    expect(rows.filter((r) => r.upd).map((r) => r.column)).toEqual(['debits_pending', 'debits_posted', 'credits_pending', 'credits_posted', 'overdraft_limit']);
+    const id = tenantA.rows.ledger_accounts![1]!;
+    const moved = await rejection(
+      withTenant(prisma, tenantA.id, (tx) => tx.ledgerAccount.update({ where: { id }, data: { currency: 'USD', debitsMustNotExceedCredits: false } })),
+    );
+    expect(pgErrorCode(moved)).toBe('42501');
+    const deleted = await rejection(withTenant(prisma, tenantA.id, (tx) => tx.ledgerAccount.delete({ where: { id } })));
+    expect(pgErrorCode(deleted)).toBe('42501');
+    expect((await owner.query('SELECT currency, debits_must_not_exceed_credits AS flag FROM ledger_accounts WHERE id = $1', [id])).rows).toEqual([
+      { currency: 'EUR', flag: true },
+    ]);
   });
 
   it('reaches click partitions only through clicks, whose policies apply', async () => {

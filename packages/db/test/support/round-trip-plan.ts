@@ -59,6 +59,9 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
     fxRate: newId('fxRate'),
     customer: newId('customer'),
     conversion: newId('conversion'),
+    prepaid: newId('ledgerAccount'),
+    earnings: newId('ledgerAccount'),
+    pendingTransfer: newId('transfer'),
   };
   const profile = {
     websites: ['https://blog.example', 'https://b.example'],
@@ -228,6 +231,64 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
     ['IdempotencyKey', [{ tenantId, scope: 'key_x', key: 'order-1001' }]],
     ['StripeEvent', [{ tenantId, merchantId: ids.merchant, eventId: 'evt_1', type: 'invoice.paid' }]],
     ['PostbackReceipt', [{ signature: `sig-${tenantId}`, tenantId, programId: ids.program }]],
+    [
+      'LedgerAccount',
+      // Balances within the prepaid account's limit (debits ≤ credits + overdraft), both in
+      // SEK: the transfers' foreign keys carry the currency.
+      [
+        {
+          id: ids.prepaid,
+          tenantId,
+          ownerType: 'merchant',
+          ownerId: ids.merchant,
+          kind: 'merchant_prepaid',
+          currency: 'SEK',
+          debitsPending: 9_007_199_254_740_993n,
+          debitsPosted: 9_007_199_254_740_994n,
+          creditsPending: 9_007_199_254_740_995n,
+          creditsPosted: 9_007_199_254_740_996n,
+          debitsMustNotExceedCredits: true,
+          overdraftLimit: 9_007_199_254_740_997n,
+        },
+        {
+          id: ids.earnings,
+          tenantId,
+          ownerType: 'affiliate',
+          ownerId: ids.affiliate,
+          kind: 'affiliate_earnings',
+          currency: 'SEK',
+          debitsMustNotExceedCredits: false,
+        },
+      ],
+    ],
+    [
+      'LedgerTransfer',
+      // A pending transfer and the partial post that resolves it (which names it).
+      [
+        {
+          id: ids.pendingTransfer,
+          tenantId,
+          kind: 'pending',
+          debitAccountId: ids.prepaid,
+          creditAccountId: ids.earnings,
+          amount: 9_007_199_254_740_993n,
+          currency: 'SEK',
+          pendingId: null,
+          code: 'accrual',
+        },
+        {
+          id: newId('transfer'),
+          tenantId,
+          kind: 'post_pending',
+          debitAccountId: ids.prepaid,
+          creditAccountId: ids.earnings,
+          amount: 9_007_199_254_740_992n,
+          currency: 'SEK',
+          pendingId: ids.pendingTransfer,
+          code: 'approval.partial',
+        },
+      ],
+    ],
   ];
   const keys: Record<string, string[]> = {
     IdempotencyKey: ['tenantId', 'scope', 'key'],

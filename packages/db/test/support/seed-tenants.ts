@@ -173,6 +173,39 @@ export async function seedTenant(ownerUrl: string, slug: string): Promise<Seeded
       outcome: 'sale',
     });
     await insert('postback_receipts', { tenant_id: id, program_id: programId, signature: `sig-${id}` });
+    // A top-up: network cash → the merchant's prepaid balance, with the accounts' sums.
+    const cashId = newId('ledgerAccount');
+    const prepaidId = newId('ledgerAccount');
+    await insert('ledger_accounts', {
+      id: cashId,
+      tenant_id: id,
+      owner_type: 'network',
+      owner_id: id,
+      kind: 'network_cash',
+      currency: 'EUR',
+      debits_posted: 5_000,
+    });
+    await insert('ledger_accounts', {
+      id: prepaidId,
+      tenant_id: id,
+      owner_type: 'merchant',
+      owner_id: merchants[0],
+      kind: 'merchant_prepaid',
+      currency: 'EUR',
+      credits_posted: 5_000,
+      debits_must_not_exceed_credits: true,
+    });
+    await insert('ledger_transfers', {
+      id: newId('transfer'),
+      tenant_id: id,
+      idempotency_key: 'top-up-1',
+      kind: 'single_phase',
+      debit_account_id: cashId,
+      credit_account_id: prepaidId,
+      amount: 5_000,
+      currency: 'EUR',
+      code: 'top_up',
+    });
     await insert('emails', {
       id: newId('email'),
       tenant_id: id,
