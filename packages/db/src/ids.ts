@@ -34,6 +34,7 @@ export const ID_PREFIXES = {
   refund: 'rfd',
   ledgerAccount: 'lac',
   transfer: 'xfr',
+  topUp: 'tup',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

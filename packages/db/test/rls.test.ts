@@ -113,7 +113,16 @@ describe('row-level security configuration', () => {
               has_table_privilege('affnet_app', c.oid, 'TRUNCATE') AS trunc
          FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1`,
     );
-    const appendOnly = new Set(['audit_log', 'domain_events', 'program_plan_versions', 'clicks', 'fx_rates', 'stripe_events', 'ledger_transfers']);
+    const appendOnly = new Set([
+      'audit_log',
+      'domain_events',
+      'program_plan_versions',
+      'clicks',
+      'fx_rates',
+      'stripe_events',
+      'ledger_transfers',
+      'network_stripe_events',
+    ]);
     // Rollups only grow or are corrected; domains are added and removed, never edited.
     const special: Record<string, Partial<(typeof rows)[number]>> = {
       click_daily_stats: { sel: true, ins: true, upd: true, del: false },
@@ -129,6 +138,9 @@ describe('row-level security configuration', () => {
       // Ledger accounts: UPDATE of the running sums and the overdraft limit only (column
       // grants, checked below), never DELETE.
       ledger_accounts: { sel: true, ins: true, upd: false, del: false },
+      // Top-ups change status and thresholds their level, neither is ever deleted.
+      top_ups: { sel: true, ins: true, upd: true, del: false },
+      low_balance_thresholds: { sel: true, ins: true, upd: true, del: false },
     };
     for (const row of rows) {
       const { table, ...rights } = row;

@@ -62,6 +62,7 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
     prepaid: newId('ledgerAccount'),
     earnings: newId('ledgerAccount'),
     pendingTransfer: newId('transfer'),
+    topUp: newId('topUp'),
   };
   const profile = {
     websites: ['https://blog.example', 'https://b.example'],
@@ -289,11 +290,47 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
         },
       ],
     ],
+    ['NetworkStripeAccount', [{ tenantId, secretKey: 'sk_test_RoundTrip0123456789', webhookSecret: 'whsec_cm91bmQtdHJpcC1zZWNyZXQ' }]],
+    [
+      'TopUp',
+      // A paid Stripe top-up names its session and checkout URL, and the transfer that credited
+      // it; a manual one has a reason and no session (one not paid: no transfer).
+      [
+        {
+          id: ids.topUp,
+          tenantId,
+          merchantId: ids.merchant,
+          method: 'stripe',
+          currency: 'SEK',
+          status: 'paid',
+          reason: null,
+          createdByType: 'api_key',
+          transferId: ids.pendingTransfer,
+        },
+        {
+          id: newId('topUp'),
+          tenantId,
+          merchantId: ids.merchant,
+          method: 'manual',
+          currency: 'EUR',
+          status: 'failed',
+          stripeSessionId: null,
+          createdByType: 'user',
+          transferId: null,
+          paidAt: null,
+        },
+      ],
+    ],
+    ['NetworkStripeEvent', [{ tenantId, eventId: 'evt_1', topUpId: ids.topUp, currency: 'SEK' }]],
+    ['LowBalanceThreshold', [{ tenantId, merchantId: ids.merchant, currency: 'SEK' }]],
   ];
   const keys: Record<string, string[]> = {
     IdempotencyKey: ['tenantId', 'scope', 'key'],
     StripeEvent: ['merchantId', 'eventId'],
     PostbackReceipt: ['signature'],
+    NetworkStripeAccount: ['tenantId'],
+    NetworkStripeEvent: ['tenantId', 'eventId'],
+    LowBalanceThreshold: ['merchantId', 'currency'],
     Click: ['id', 'clickedAt'],
     ClickDailyStat: ['tenantId', 'day', 'programId', 'affiliateId', 'linkId', 'sub1'],
   };

@@ -206,6 +206,30 @@ export async function seedTenant(ownerUrl: string, slug: string): Promise<Seeded
       currency: 'EUR',
       code: 'top_up',
     });
+    await insert('network_stripe_accounts', { tenant_id: id, secret_key: 'sk_test_Seeded0123456789', webhook_secret: 'whsec_c2VlZGVkLXdlYmhvb2stc2VjcmV0' });
+    const topUpId = newId('topUp');
+    await insert('top_ups', {
+      id: topUpId,
+      tenant_id: id,
+      merchant_id: merchants[0],
+      method: 'manual',
+      amount: 5_000,
+      currency: 'EUR',
+      status: 'paid',
+      reason: 'bank transfer',
+      created_by_type: 'user',
+      created_by_id: users[0],
+      transfer_id: rows.ledger_transfers![0],
+      paid_at: new Date(),
+    });
+    await insert('network_stripe_events', {
+      tenant_id: id,
+      event_id: `evt_net_${id}`,
+      type: 'checkout.session.completed',
+      event_created: new Date(),
+      outcome: 'ignored',
+    });
+    await insert('low_balance_thresholds', { tenant_id: id, merchant_id: merchants[0], currency: 'EUR', amount: 1_000 });
     await insert('emails', {
       id: newId('email'),
       tenant_id: id,
