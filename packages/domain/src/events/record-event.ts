@@ -23,7 +23,8 @@ export type EventType =
   | 'conversion.created'
   | 'conversion.attributed'
   | 'conversion.unattributed'
-  | 'conversion.refunded';
+  | 'conversion.refunded'
+  | 'balance.low';
 
 export interface RecordEventInput {
   tenantId: string;

@@ -71,6 +71,20 @@ export const jobs = {
     backoffMs: 2_000,
     idempotencyKey: (p) => `commissions.reverse:${p.refundId}`,
   }),
+  /** Accrue again a merchant's commissions waiting for funds in a currency (after a top-up). */
+  'commissions.resume': define({
+    name: 'commissions.resume',
+    queue: 'conversions',
+    payload: z
+      .object({
+        merchantId: z.string().startsWith('mer_'),
+        currency: z.string().regex(/^[A-Z]{3}$/),
+      })
+      .strict(),
+    attempts: 12,
+    backoffMs: 2_000,
+    idempotencyKey: (p) => `commissions.resume:${p.merchantId}:${p.currency}`,
+  }),
 } as const;
 
 export type JobName = keyof typeof jobs;
