@@ -35,6 +35,7 @@ export const ID_PREFIXES = {
   ledgerAccount: 'lac',
   transfer: 'xfr',
   topUp: 'tup',
+  commission: 'com',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

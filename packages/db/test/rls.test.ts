@@ -122,6 +122,7 @@ describe('row-level security configuration', () => {
       'stripe_events',
       'ledger_transfers',
       'network_stripe_events',
+      'conversion_accruals',
     ]);
     // Rollups only grow or are corrected; domains are added and removed, never edited.
     const special: Record<string, Partial<(typeof rows)[number]>> = {
@@ -141,6 +142,8 @@ describe('row-level security configuration', () => {
       // Top-ups change status and thresholds their level, neither is ever deleted.
       top_ups: { sel: true, ins: true, upd: true, del: false },
       low_balance_thresholds: { sel: true, ins: true, upd: true, del: false },
+      // Commissions change status (approval, rejection, reversal, payout), never vanish.
+      commissions: { sel: true, ins: true, upd: true, del: false },
     };
     for (const row of rows) {
       const { table, ...rights } = row;

@@ -63,6 +63,7 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
     earnings: newId('ledgerAccount'),
     pendingTransfer: newId('transfer'),
     topUp: newId('topUp'),
+    planVersion: newId('planVersion'),
   };
   const profile = {
     websites: ['https://blog.example', 'https://b.example'],
@@ -118,7 +119,7 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
         },
       ],
     ],
-    ['ProgramPlanVersion', [{ id: newId('planVersion'), tenantId, programId: ids.program, version: 3 }]],
+    ['ProgramPlanVersion', [{ id: ids.planVersion, tenantId, programId: ids.program, version: 3 }]],
     ['ProgramGroup', [{ id: ids.group, tenantId, programId: ids.program }]],
     [
       'Enrollment',
@@ -323,6 +324,42 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
     ],
     ['NetworkStripeEvent', [{ tenantId, eventId: 'evt_1', topUpId: ids.topUp, currency: 'SEK' }]],
     ['LowBalanceThreshold', [{ tenantId, merchantId: ids.merchant, currency: 'SEK' }]],
+    [
+      'ConversionAccrual',
+      [
+        {
+          conversionId: ids.conversion,
+          tenantId,
+          merchantId: ids.merchant,
+          programId: ids.program,
+          affiliateId: ids.affiliate,
+          // The conversion above is refunded: nothing to accrue.
+          outcome: 'skipped',
+          reason: 'refunded',
+          planVersionId: ids.planVersion,
+        },
+      ],
+    ],
+    [
+      'Commission',
+      // The parent's second-tier share of a bonus, reserved by the pending transfer above (SEK).
+      [
+        {
+          id: newId('commission'),
+          tenantId,
+          merchantId: ids.merchant,
+          programId: ids.program,
+          conversionId: ids.conversion,
+          affiliateId: ids.parentAffiliate,
+          sourceAffiliateId: ids.affiliate,
+          kind: 'second_tier',
+          currency: 'SEK',
+          status: 'pending',
+          planVersionId: ids.planVersion,
+          pendingTransferId: ids.pendingTransfer,
+        },
+      ],
+    ],
   ];
   const keys: Record<string, string[]> = {
     IdempotencyKey: ['tenantId', 'scope', 'key'],
@@ -331,6 +368,7 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
     NetworkStripeAccount: ['tenantId'],
     NetworkStripeEvent: ['tenantId', 'eventId'],
     LowBalanceThreshold: ['merchantId', 'currency'],
+    ConversionAccrual: ['conversionId'],
     Click: ['id', 'clickedAt'],
     ClickDailyStat: ['tenantId', 'day', 'programId', 'affiliateId', 'linkId', 'sub1'],
   };

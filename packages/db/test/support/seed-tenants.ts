@@ -28,7 +28,7 @@ export async function seedTenant(ownerUrl: string, slug: string): Promise<Seeded
       Object.values(values),
     );
     // Rows with a compound key: a distinctive part of it stands in for an id.
-    const tag = values.id ?? values.day ?? values.event_id ?? values.signature ?? values.key;
+    const tag = values.id ?? values.day ?? values.event_id ?? values.signature ?? values.key ?? values.conversion_id;
     if (table !== 'tenants') rows[table] = [...(rows[table] ?? []), String(tag)];
   };
   try {
@@ -230,6 +230,36 @@ export async function seedTenant(ownerUrl: string, slug: string): Promise<Seeded
       outcome: 'ignored',
     });
     await insert('low_balance_thresholds', { tenant_id: id, merchant_id: merchants[0], currency: 'EUR', amount: 1_000 });
+    // The conversion's accrual: a commission waiting for the merchant's funds.
+    await insert('conversion_accruals', {
+      conversion_id: conversionId,
+      tenant_id: id,
+      merchant_id: merchants[0],
+      program_id: programId,
+      affiliate_id: affiliateId,
+      outcome: 'accrued',
+      plan_version_id: rows.program_plan_versions![0],
+      occurred_at: new Date(),
+      merchant_total: 100,
+    });
+    await insert('commissions', {
+      id: newId('commission'),
+      tenant_id: id,
+      merchant_id: merchants[0],
+      program_id: programId,
+      conversion_id: conversionId,
+      affiliate_id: affiliateId,
+      source_affiliate_id: affiliateId,
+      kind: 'primary',
+      line_key: 'primary',
+      amount: 100,
+      currency: 'EUR',
+      status: 'awaiting_funds',
+      rate_bps: 1000,
+      basis: 1_000,
+      plan_version_id: rows.program_plan_versions![0],
+      hold_until: new Date(Date.now() + 30 * 86_400_000),
+    });
     await insert('emails', {
       id: newId('email'),
       tenant_id: id,
