@@ -20,8 +20,9 @@ export interface Child {
   pid: number;
   process: ChildProcess;
   ready: Message;
-  /** Lines the child logged at pino level error or above, and how many mention a deadlock. */
-  logged: { errors: number; deadlocks: number };
+  /** Lines the child logged at pino level error or above, at level warn, and how many
+   *  mention a deadlock. */
+  logged: { errors: number; warnings: number; deadlocks: number };
   /** Sends `{ type, ...extra }` and resolves with the child's `{ type: '<type>:done', ... }`. */
   call(type: string, extra?: Record<string, unknown>): Promise<Message>;
   /** Asks the child to stop cleanly; resolves with its last message once it exited. */
@@ -46,13 +47,14 @@ export async function startChild(
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  const logged = { errors: 0, deadlocks: 0 };
+  const logged = { errors: 0, warnings: 0, deadlocks: 0 };
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     const lines = createInterface({ input: stream });
     let shown = 0;
     lines.on('line', (line) => {
       if (/"level":(50|60)/.test(line)) logged.errors++;
+      if (/"level":40/.test(line)) logged.warnings++;
       if (/deadlock/i.test(line)) logged.deadlocks++;
       // A child that logs on every request would flood the terminal: show the start.
       if (shown++ < 20) console.error(`  [${name}] ${line.slice(0, 400)}`);
@@ -118,9 +120,13 @@ export async function startChild(
 /**
  * In a child: answers the parent. `stop` (also when the parent goes away) runs `stop`
  * and exits; `memory` answers process.memoryUsage() (after a full GC with `gc: true`); `profile-start` / `profile-stop`
- * record a V8 CPU profile of just that window (written to `path`).
+ * record a V8 CPU profile of just that window (written to `path`). `handlers` answer
+ * further message types with what they return (for figures only the child knows).
  */
-export function serveParent(stop: () => Promise<Record<string, unknown> | undefined>): void {
+export function serveParent(
+  stop: () => Promise<Record<string, unknown> | undefined>,
+  handlers: Record<string, (m: Message) => Record<string, unknown> | Promise<Record<string, unknown>>> = {},
+): void {
   let stopping = false;
   let profiler: Session | null = null;
   const run = async () => {
@@ -140,7 +146,10 @@ export function serveParent(stop: () => Promise<Record<string, unknown> | undefi
   const answer = async (m: Message) => {
     const done = `${m.type}:done`;
     try {
-      if (m.type === 'memory') {
+      const handler = Object.hasOwn(handlers, m.type) ? handlers[m.type] : undefined;
+      if (handler) {
+        process.send?.({ type: done, ...(await handler(m)) });
+      } else if (m.type === 'memory') {
         // With `gc`: the live heap, after a full collection (children run with --expose-gc).
         if (m.gc) (globalThis as { gc?: () => void }).gc?.();
         process.send?.({ type: done, ...process.memoryUsage() });
