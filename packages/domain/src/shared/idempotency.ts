@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Prisma } from '@app/db/generated/prisma/client';
 import type { Tx } from '@app/db/with-tenant';
 import { DomainError } from './errors';
 
@@ -48,23 +49,44 @@ export async function idempotent<T>(
   run: () => Promise<{ statusCode: number; body: T }>,
 ): Promise<IdempotentAnswer<T>> {
   if (!request) return { ...(await run()), replayed: false };
-  const inserted = await tx.$queryRaw<{ key: string }[]>`
+  const claimed = await tx.$queryRaw<{ key: string }[]>(claimKey(tenantId, request));
+  if (claimed.length === 0) return replayAnswer(tx, tenantId, request);
+  const answer = await run();
+  await storeAnswer(tx, tenantId, request, answer);
+  return { ...answer, replayed: false };
+}
+
+/*
+ * The three steps of `idempotent`, for a use case that makes the claim within a statement
+ * of its own (one round trip fewer per request): claim, then either replay or run and
+ * store the answer, all in one transaction.
+ */
+
+/** Claims the key: an INSERT that returns the key when this request is the first with it
+ *  (usable as a data-modifying CTE). A request that finds the key taken by one not yet
+ *  committed waits for it. */
+export function claimKey(tenantId: string, request: IdempotencyRequest): Prisma.Sql {
+  return Prisma.sql`
     INSERT INTO idempotency_keys (tenant_id, scope, key, request_hash)
     VALUES (${tenantId}, ${request.scope}, ${request.key}, ${request.requestHash})
     ON CONFLICT DO NOTHING RETURNING key`;
-  if (inserted.length === 0) {
-    const stored = await tx.idempotencyKey.findUnique({ where: { tenantId_scope_key: { tenantId, scope: request.scope, key: request.key } } });
-    if (!stored || stored.requestHash !== request.requestHash || stored.statusCode === null) {
-      throw new DomainError('idempotency_conflict', 'This Idempotency-Key was used with a different request; use a new key for a new request.', {
-        idempotencyKey: request.key,
-      });
-    }
-    return { statusCode: stored.statusCode, body: stored.response as T, replayed: true };
+}
+
+/** The answer stored for a key that was already claimed; 409 when it was claimed by
+ *  another request body. */
+export async function replayAnswer<T>(tx: Tx, tenantId: string, request: IdempotencyRequest): Promise<IdempotentAnswer<T>> {
+  const stored = await tx.idempotencyKey.findUnique({ where: { tenantId_scope_key: { tenantId, scope: request.scope, key: request.key } } });
+  if (!stored || stored.requestHash !== request.requestHash || stored.statusCode === null) {
+    throw new DomainError('idempotency_conflict', 'This Idempotency-Key was used with a different request; use a new key for a new request.', {
+      idempotencyKey: request.key,
+    });
   }
-  const answer = await run();
-  await tx.idempotencyKey.update({
-    where: { tenantId_scope_key: { tenantId, scope: request.scope, key: request.key } },
-    data: { statusCode: answer.statusCode, response: answer.body as object },
-  });
-  return { ...answer, replayed: false };
+  return { statusCode: stored.statusCode, body: stored.response as T, replayed: true };
+}
+
+/** Keeps the answer of the request that claimed the key, for its repeats. */
+export async function storeAnswer(tx: Tx, tenantId: string, request: IdempotencyRequest, answer: { statusCode: number; body: unknown }): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE idempotency_keys SET status_code = ${answer.statusCode}, response = ${JSON.stringify(answer.body)}::jsonb
+     WHERE tenant_id = ${tenantId} AND scope = ${request.scope} AND key = ${request.key}`;
 }
