@@ -34,6 +34,7 @@ import { postbackRoutes } from './routes/postback';
 import { programRoutes } from './routes/programs';
 import { reportRoutes } from './routes/reports';
 import { stripeRoutes } from './routes/stripe';
+import { topUpRoutes } from './routes/top-ups';
 import { trackerRoutes } from './routes/tracker';
 import { trackingDomainRoutes } from './routes/tracking-domains';
 import { ClickRecorder } from './tracking/click-recorder';
@@ -172,6 +173,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   fxRateRoutes(app, deps);
   postbackRoutes(app, deps);
   stripeRoutes(app, deps);
+  topUpRoutes(app, deps, { stripeApi: { apiBase: config.STRIPE_API_BASE, timeoutMs: config.STRIPE_TIMEOUT_MS } });
   trackerRoutes(app, deps, edgeDeps);
   clickRoutes(app, edgeDeps);
   app.decorate('clickRecorder', recorder);

@@ -77,6 +77,12 @@ const api = {
     .optional(),
   /** Links the edge keeps in memory per instance. */
   LINK_CACHE_SIZE: z.coerce.number().int().min(100).max(5_000_000).default(100_000),
+  /** Base URL of Stripe's API for the networks' top-up Checkout Sessions (unset:
+   *  https://api.stripe.com). Tests and local set-ups point it at a fake Stripe server. */
+  STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
+  /** How long (ms) one call to Stripe's API may take before it is given up (and retried
+   *  once, under the same idempotency key). */
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8_000),
 };
 
 export const apiEnvSchema = z.object(api).superRefine(
