@@ -24,7 +24,9 @@ export type EventType =
   | 'conversion.attributed'
   | 'conversion.unattributed'
   | 'conversion.refunded'
-  | 'balance.low';
+  | 'balance.low'
+  | 'balance.restored'
+  | 'commission.created';
 
 export interface RecordEventInput {
   tenantId: string;
