@@ -176,8 +176,10 @@ describe('conversion crash safety', () => {
     // Exactly once: one decision, one event, one accrual scheduled.
     const accruals = await h.owner.query(`SELECT sent_at FROM outbox WHERE topic = 'commissions.accrue' AND payload->>'conversionId' = $1`, [id]);
     expect(accruals.rows).toHaveLength(1);
-    // No release runs accruals yet: the row waits in the outbox, unsent.
-    expect(accruals.rows[0].sent_at).toBeNull();
+    // The accrual runs too, once: one commission, waiting for funds (this merchant never topped up).
+    await until('accrued', async () => (await h.owner.query('SELECT 1 FROM conversion_accruals WHERE conversion_id = $1', [id])).rowCount === 1);
+    const commissions = await h.owner.query('SELECT kind, status FROM commissions WHERE conversion_id = $1', [id]);
+    expect(commissions.rows).toEqual([{ kind: 'primary', status: 'awaiting_funds' }]);
     const events = await h.owner.query(`SELECT count(*)::int AS n FROM domain_events WHERE type = 'conversion.attributed' AND subject_id = $1`, [id]);
     expect(events.rows[0].n).toBe(1);
   });

@@ -42,7 +42,7 @@ export async function startWorker(config: WorkerEnv, logger: Logger): Promise<Ru
     mailTransport,
     logger,
     clicks: { partitionsAhead: config.CLICK_PARTITIONS_AHEAD, retentionMonths: config.CLICK_RETENTION_MONTHS ?? null },
-    faults: { killAfterAttribution: config.FAULT_KILL_AFTER_ATTRIBUTION },
+    faults: { killAfterAttribution: config.FAULT_KILL_AFTER_ATTRIBUTION, killAfterAccrual: config.FAULT_KILL_AFTER_ACCRUAL },
   };
 
   const workers = createWorkers(connection, { prefix: config.REDIS_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockMs: config.WORKER_LOCK_MS }, (queue) =>

@@ -128,6 +128,9 @@ export const workerEnvSchema = z.object({
   /** Fault injection for tests: the worker kills itself right after an attribution has
    *  committed, before the job is marked done. Never set in production. */
   FAULT_KILL_AFTER_ATTRIBUTION: bool.default(false),
+  /** Fault injection for tests: the worker kills itself right after an accrual has
+   *  committed, before the job is marked done. Never set in production. */
+  FAULT_KILL_AFTER_ACCRUAL: bool.default(false),
 });
 
 export type ApiEnv = z.infer<typeof apiEnvSchema>;

@@ -12,5 +12,5 @@ export interface ProcessorContext {
   logger: Logger;
   clicks: { partitionsAhead: number; retentionMonths: number | null };
   /** Fault injection for crash tests (off in production). */
-  faults: { killAfterAttribution: boolean };
+  faults: { killAfterAttribution: boolean; killAfterAccrual?: boolean };
 }

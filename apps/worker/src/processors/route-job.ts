@@ -2,6 +2,8 @@ import { isJobName, type JobName, type QueueName } from '@app/domain/jobs/catalo
 import { DomainError } from '@app/domain/shared/errors';
 import { type Job, type Processor, UnrecoverableError } from 'bullmq';
 import { processClicksPartitions } from './clicks-partitions';
+import { processCommissionsAccrue } from './commissions-accrue';
+import { processCommissionsResume } from './commissions-resume';
 import { processConversionsAttribute } from './conversions-attribute';
 import { processEmailSend } from './email-send';
 import { processEventsDispatch } from './events-dispatch';
@@ -13,7 +15,11 @@ type JobProcessor = (job: Job, ctx: ProcessorContext) => Promise<unknown>;
 const processors: Record<QueueName, Record<string, JobProcessor>> = {
   default: { 'events.dispatch': processEventsDispatch },
   email: { 'email.send': processEmailSend },
-  conversions: { 'conversions.attribute': processConversionsAttribute },
+  conversions: {
+    'conversions.attribute': processConversionsAttribute,
+    'commissions.accrue': processCommissionsAccrue,
+    'commissions.resume': processCommissionsResume,
+  },
   maintenance: { 'outbox.sweep': processOutboxSweep, 'clicks.partitions': processClicksPartitions },
 };
 
