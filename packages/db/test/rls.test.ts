@@ -127,6 +127,7 @@ describe('row-level security configuration', () => {
     // Rollups only grow or are corrected; domains are added and removed, never edited.
     const special: Record<string, Partial<(typeof rows)[number]>> = {
       click_daily_stats: { sel: true, ins: true, upd: true, del: false },
+      conversion_daily_stats: { sel: true, ins: true, upd: true, del: false },
       tracking_domains: { sel: true, ins: true, upd: false, del: true },
       // Money and attribution records are corrected, never deleted; old postback
       // signatures are pruned.

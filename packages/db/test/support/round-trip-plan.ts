@@ -197,6 +197,21 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
         },
       ],
     ],
+    [
+      'ConversionDailyStat',
+      [
+        {
+          tenantId,
+          day: new Date(Date.UTC(2026, 0, 17)),
+          programId: ids.program,
+          affiliateId: ids.affiliate,
+          linkId: ids.link,
+          currency: 'SEK',
+          revenue: 9_007_199_254_740_993n,
+          commissions: -12n,
+        },
+      ],
+    ],
     ['FxRate', [{ id: ids.fxRate, tenantId, fromCurrency: 'USD', toCurrency: 'SEK', rateNano: 10_512_345_678n }]],
     ['Customer', [{ id: ids.customer, tenantId, merchantId: ids.merchant }]],
     [
@@ -371,6 +386,7 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
     ConversionAccrual: ['conversionId'],
     Click: ['id', 'clickedAt'],
     ClickDailyStat: ['tenantId', 'day', 'programId', 'affiliateId', 'linkId', 'sub1'],
+    ConversionDailyStat: ['tenantId', 'day', 'programId', 'affiliateId', 'linkId', 'sub1'],
   };
 
   const steps = overrides.map(([name, rows]) => {

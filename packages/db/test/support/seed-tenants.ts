@@ -128,6 +128,17 @@ export async function seedTenant(ownerUrl: string, slug: string): Promise<Seeded
       billable: true,
     });
     await insert('click_daily_stats', { tenant_id: id, day: '2026-11-01', program_id: programId, affiliate_id: affiliateId, link_id: linkId, clicks: 1 });
+    await insert('conversion_daily_stats', {
+      tenant_id: id,
+      day: '2026-11-01',
+      program_id: programId,
+      affiliate_id: affiliateId,
+      link_id: linkId,
+      currency: 'EUR',
+      sales: 1,
+      revenue: 1_000,
+      commissions: 100,
+    });
     const fxRateId = newId('fxRate');
     await insert('fx_rates', { id: fxRateId, tenant_id: id, from_currency: 'USD', to_currency: 'EUR', rate_nano: 920_000_000, effective_from: new Date() });
     const customerId = newId('customer');
