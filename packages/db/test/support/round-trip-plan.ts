@@ -372,6 +372,9 @@ export function roundTripPlan(models: SchemaModel[]): RoundTripPlan {
           status: 'pending',
           planVersionId: ids.planVersion,
           pendingTransferId: ids.pendingTransfer,
+          // Refunds took part of it back before approval (never more than the line).
+          amount: 5_000n,
+          reversedAmount: 1_200n,
         },
       ],
     ],

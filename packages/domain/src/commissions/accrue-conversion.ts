@@ -2,6 +2,7 @@ import type { PrismaClient } from '@app/db/client';
 import type { Commission, Prisma } from '@app/db/generated/prisma/client';
 import { newId } from '@app/db/ids';
 import { type Tx, withTenant } from '@app/db/with-tenant';
+import { recordConversionRollup } from '../reports/record-conversion-rollup';
 import { enqueueAfterCommit } from '../shared/outbox';
 import { type AccrualStart, type AccrualSubject, accrualStart, effectivePlan, engineConversion, lockAccrualSubject } from './accrual-subject';
 import type { CommissionLine, CommissionResult } from './commission-types';
@@ -79,6 +80,7 @@ export async function accrueConversion(prisma: PrismaClient, tenantId: string, c
         line,
       }));
 
+      await recordConversionRollup(tx, { conversionId, currency, lines: drafts });
       let reservation: Reservation = { reserved: new Map(), shortfall: null };
       let waitingBehindHold = false;
       let decidedAt = new Date();
@@ -128,6 +130,10 @@ export async function accrueConversion(prisma: PrismaClient, tenantId: string, c
           pendingTransferId: transferId,
           holdUntil,
           reason: transferId ? null : waitingBehindHold ? 'waiting_behind_funds_hold' : 'insufficient_funds',
+          approvedAt: null,
+          rejectedAt: null,
+          decidedBy: null,
+          reversedAmount: 0n,
           createdAt: decidedAt,
           updatedAt: decidedAt,
         };
