@@ -13,7 +13,7 @@ CREATE TABLE conversion_daily_stats (
   currency     char(3) NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
   leads        bigint NOT NULL DEFAULT 0 CHECK (leads >= 0),
   sales        bigint NOT NULL DEFAULT 0 CHECK (sales >= 0),
-  -- The sales' amounts, less what was refunded before the accrual.
+  -- The sales' amounts as reported (refunds do not adjust the rollup yet).
   revenue      bigint NOT NULL DEFAULT 0,
   -- Affiliate-facing lines accrued (primary, bonus, second-tier share) …
   commissions  bigint NOT NULL DEFAULT 0,
