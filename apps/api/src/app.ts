@@ -20,7 +20,9 @@ import { parseTrustProxy, requestIds } from './plugins/request-basics';
 import { affiliateRoutes } from './routes/affiliates';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
+import { balanceRoutes } from './routes/balances';
 import { clickRoutes } from './routes/clicks';
+import { commissionReadRoutes } from './routes/commissions';
 import { conversionRoutes } from './routes/conversions';
 import { couponRoutes } from './routes/coupons';
 import { creativeRoutes } from './routes/creatives';
@@ -170,6 +172,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   trackingDomainRoutes(app, deps);
   reportRoutes(app, deps);
   conversionRoutes(app, deps);
+  commissionReadRoutes(app, deps);
+  balanceRoutes(app, deps);
   fxRateRoutes(app, deps);
   postbackRoutes(app, deps);
   stripeRoutes(app, deps);
