@@ -83,7 +83,7 @@ export async function startWorker(config: WorkerEnv, logger: Logger): Promise<Ru
 
   try {
     await Promise.all([...workers.map((w) => w.waitUntilReady()), ...Object.values(queues).map((q) => q.waitUntilReady())]);
-    for (const job of [systemJobs['outbox.sweep'], systemJobs['clicks.partitions']]) {
+    for (const job of [systemJobs['outbox.sweep'], systemJobs['clicks.partitions'], systemJobs['commissions.sweep']]) {
       await queues[job.queue].upsertJobScheduler(
         job.name,
         { every: job.everyMs },

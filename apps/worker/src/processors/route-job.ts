@@ -4,6 +4,8 @@ import { type Job, type Processor, UnrecoverableError } from 'bullmq';
 import { processClicksPartitions } from './clicks-partitions';
 import { processCommissionsAccrue } from './commissions-accrue';
 import { processCommissionsResume } from './commissions-resume';
+import { processCommissionsReverse } from './commissions-reverse';
+import { processCommissionsSweep } from './commissions-sweep';
 import { processConversionsAttribute } from './conversions-attribute';
 import { processEmailSend } from './email-send';
 import { processEventsDispatch } from './events-dispatch';
@@ -19,8 +21,9 @@ const processors: Record<QueueName, Record<string, JobProcessor>> = {
     'conversions.attribute': processConversionsAttribute,
     'commissions.accrue': processCommissionsAccrue,
     'commissions.resume': processCommissionsResume,
+    'commissions.reverse': processCommissionsReverse,
   },
-  maintenance: { 'outbox.sweep': processOutboxSweep, 'clicks.partitions': processClicksPartitions },
+  maintenance: { 'outbox.sweep': processOutboxSweep, 'clicks.partitions': processClicksPartitions, 'commissions.sweep': processCommissionsSweep },
 };
 
 /** Outbox topics this worker runs: the relay leaves rows of any other topic (work of a

@@ -26,7 +26,10 @@ export type EventType =
   | 'conversion.refunded'
   | 'balance.low'
   | 'balance.restored'
-  | 'commission.created';
+  | 'commission.created'
+  | 'commission.approved'
+  | 'commission.rejected'
+  | 'commission.reversed';
 
 export interface RecordEventInput {
   tenantId: string;

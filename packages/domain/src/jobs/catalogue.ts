@@ -118,6 +118,13 @@ export const systemJobs = {
     everyMs: 6 * 3_600_000,
     payload: z.object({}).strict(),
   },
+  /** Approves pending commissions whose hold ended, in programs that approve by themselves. */
+  'commissions.sweep': {
+    name: 'commissions.sweep',
+    queue: 'maintenance',
+    everyMs: 60_000,
+    payload: z.object({}).strict(),
+  },
 } as const satisfies Record<string, { name: string; queue: QueueName; everyMs: number; payload: z.ZodType; [option: string]: unknown }>;
 
 export type SystemJobName = keyof typeof systemJobs;
