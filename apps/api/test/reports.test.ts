@@ -42,8 +42,13 @@ async function marchReport(token: string, query: Record<string, string> = {}) {
   return res.body as { from: string; to: string; groupBy: string; data: Row[]; totals: Omit<Row, 'key' | 'label'> };
 }
 
-const m = (clicks: number, uniqueClicks: number, filteredClicks: number) => ({ clicks, uniqueClicks, filteredClicks });
+const NO_CONVERSIONS = { leads: 0, sales: 0, revenue: 0, commissions: 0, conversionRate: 0, epc: 0 };
+/** Click measures of a report without conversions, as network staff and merchants see it (with the network fee). */
+const m = (clicks: number, uniqueClicks: number, filteredClicks: number) => ({ clicks, uniqueClicks, filteredClicks, ...NO_CONVERSIONS, networkFee: 0 });
+/** The same as an affiliate sees it: no network fee. */
+const am = (clicks: number, uniqueClicks: number, filteredClicks: number) => ({ clicks, uniqueClicks, filteredClicks, ...NO_CONVERSIONS });
 const ZERO = m(0, 0, 0);
+const AZERO = am(0, 0, 0);
 
 beforeAll(async () => {
   h = await startHarness('reports', { RATE_LIMIT_MAX: '100000' });
@@ -238,17 +243,17 @@ describe('the click summary for network staff', () => {
 describe('what an affiliate sees', () => {
   it('only its own numbers, without any filter', async () => {
     const byDay = await marchReport(bob.token);
-    expect(byDay.totals).toEqual(m(36, 29, 4));
+    expect(byDay.totals).toEqual(am(36, 29, 4));
     const byAffiliate = await marchReport(bob.token, { groupBy: 'affiliate' });
-    expect(byAffiliate.data).toEqual([{ key: bob.id, label: 'Partner bob@blog.example', ...m(36, 29, 4) }]);
+    expect(byAffiliate.data).toEqual([{ key: bob.id, label: 'Partner bob@blog.example', ...am(36, 29, 4) }]);
     const byProgram = await marchReport(bob.token, { groupBy: 'program' });
     expect(byProgram.data).toEqual([
-      { key: shoes, label: 'Shoes 10%', ...m(25, 19, 3) },
-      { key: bags, label: 'Bags 5%', ...m(8, 8, 1) },
-      { key: shoesVip, label: 'Shoes VIP', ...m(3, 2, 0) },
+      { key: shoes, label: 'Shoes 10%', ...am(25, 19, 3) },
+      { key: bags, label: 'Bags 5%', ...am(8, 8, 1) },
+      { key: shoesVip, label: 'Shoes VIP', ...am(3, 2, 0) },
     ]);
     const carolsLinks = await marchReport(carol.token, { groupBy: 'link' });
-    expect(carolsLinks.data).toEqual([{ key: links.c.id, label: links.c.code, ...m(21, 16, 14) }]);
+    expect(carolsLinks.data).toEqual([{ key: links.c.id, label: links.c.code, ...am(21, 16, 14) }]);
   });
 
   it("gets nothing for another affiliate's id, link, or another network's program", async () => {
@@ -258,13 +263,13 @@ describe('what an affiliate sees', () => {
     >[]) {
       const res = await marchReport(bob.token, { ...filter, groupBy: 'affiliate' });
       expect(res.data).toEqual([]);
-      expect(res.totals).toEqual(ZERO);
+      expect(res.totals).toEqual(AZERO);
       const byDay = await marchReport(bob.token, filter);
       expect(byDay.data.every((r) => r.clicks === 0 && r.uniqueClicks === 0 && r.filteredClicks === 0)).toBe(true);
     }
     // A shared program narrows to its own share only.
-    expect((await marchReport(carol.token, { programId: shoes })).totals).toEqual(m(21, 16, 14));
-    expect((await marchReport(carol.token, { merchantId: shoesMerchant })).totals).toEqual(m(21, 16, 14));
+    expect((await marchReport(carol.token, { programId: shoes })).totals).toEqual(am(21, 16, 14));
+    expect((await marchReport(carol.token, { merchantId: shoesMerchant })).totals).toEqual(am(21, 16, 14));
   });
 });
 
@@ -338,6 +343,188 @@ describe('bad requests', () => {
     const doc = await h.request({ method: 'GET', url: '/v1/openapi.json' });
     const op = doc.body.paths['/v1/reports/summary'].get;
     expect(op.tags).toEqual(['reports']);
-    expect(op.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['affiliateId', 'from', 'groupBy', 'linkId', 'merchantId', 'programId', 'to']);
+    expect(op.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
+      'affiliateId',
+      'currency',
+      'from',
+      'groupBy',
+      'linkId',
+      'merchantId',
+      'programId',
+      'to',
+    ]);
+  });
+});
+
+describe('conversions and money from the conversion rollups', () => {
+  let token: string;
+  let merchantToken: string;
+  let eur: string;
+  let usd: string;
+  let x: { token: string; id: string };
+  let y: { token: string; id: string };
+
+  async function money(tok: string, query: Record<string, string> = {}) {
+    return report(tok, { from: '2026-04-01', to: '2026-04-03', ...query });
+  }
+
+  beforeAll(async () => {
+    const net = await networkWithMerchant(h, 'reports-money');
+    token = net.net.token;
+    merchantToken = net.merchantToken;
+    eur = await createProgram(h, merchantToken, net.merchantId, { name: 'Euro shoes' });
+    usd = await createProgram(h, merchantToken, net.merchantId, { name: 'Dollar shoes', currency: 'USD' });
+    x = await partner(h, 'reports-money', 'x@blog.example');
+    y = await partner(h, 'reports-money', 'y@blog.example');
+    const t = net.net.tenantId;
+    await stat(t, '2026-04-01', eur, x.id, '', '', [19, 10, 0]);
+    await stat(t, '2026-04-02', eur, y.id, '', '', [4, 4, 0]);
+    const conv = (day: string, program: string, aff: string, currency: string, n: [number, number, number, number, number]) =>
+      h.owner.query(
+        `INSERT INTO conversion_daily_stats (tenant_id, day, program_id, affiliate_id, currency, leads, sales, revenue, commissions, network_fees)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [t, day, program, aff, currency, ...n],
+      );
+    // [leads, sales, revenue, commissions, network fees]
+    await conv('2026-04-01', eur, x.id, 'EUR', [1, 2, 30_000, 1_001, 200]);
+    await conv('2026-04-02', eur, y.id, 'EUR', [0, 1, 5_000, 502, 100]);
+    await conv('2026-04-03', eur, x.id, 'EUR', [0, 1, 100, 10, 2]);
+    await conv('2026-04-01', usd, x.id, 'USD', [0, 1, 999, 99, 20]);
+  });
+
+  it('adds leads, sales, revenue, commissions, network fee, conversion rate and EPC to every day and the totals', async () => {
+    const res = await money(token, { currency: 'EUR' });
+    expect(res.status).toBe(200);
+    expect(res.body.currency).toBe('EUR');
+    expect(res.body.data).toEqual([
+      // 3 / 19 = 0.15789… → 0.1579; 1,001 / 19 = 52.68 → 53
+      {
+        key: '2026-04-01',
+        label: null,
+        clicks: 19,
+        uniqueClicks: 10,
+        filteredClicks: 0,
+        leads: 1,
+        sales: 2,
+        revenue: 30_000,
+        commissions: 1_001,
+        networkFee: 200,
+        conversionRate: 0.1579,
+        epc: 53,
+      },
+      // 502 / 4 = 125.5 → 126 (half away from zero)
+      {
+        key: '2026-04-02',
+        label: null,
+        clicks: 4,
+        uniqueClicks: 4,
+        filteredClicks: 0,
+        leads: 0,
+        sales: 1,
+        revenue: 5_000,
+        commissions: 502,
+        networkFee: 100,
+        conversionRate: 0.25,
+        epc: 126,
+      },
+      // a sale without clicks: rate and EPC 0
+      {
+        key: '2026-04-03',
+        label: null,
+        clicks: 0,
+        uniqueClicks: 0,
+        filteredClicks: 0,
+        leads: 0,
+        sales: 1,
+        revenue: 100,
+        commissions: 10,
+        networkFee: 2,
+        conversionRate: 0,
+        epc: 0,
+      },
+    ]);
+    // 5 / 23 = 0.21739… → 0.2174; 1,513 / 23 = 65.78 → 66
+    expect(res.body.totals).toEqual({
+      clicks: 23,
+      uniqueClicks: 14,
+      filteredClicks: 0,
+      leads: 1,
+      sales: 4,
+      revenue: 35_100,
+      commissions: 1_513,
+      networkFee: 302,
+      conversionRate: 0.2174,
+      epc: 66,
+    });
+  });
+
+  it('merges both rollups by the same keys when grouped', async () => {
+    const res = await money(token, { currency: 'EUR', groupBy: 'affiliate' });
+    expect(res.body.data).toEqual([
+      {
+        key: x.id,
+        label: 'Partner x@blog.example',
+        clicks: 19,
+        uniqueClicks: 10,
+        filteredClicks: 0,
+        leads: 1,
+        sales: 3,
+        revenue: 30_100,
+        commissions: 1_011,
+        networkFee: 202,
+        conversionRate: 0.2105,
+        epc: 53,
+      },
+      {
+        key: y.id,
+        label: 'Partner y@blog.example',
+        clicks: 4,
+        uniqueClicks: 4,
+        filteredClicks: 0,
+        leads: 0,
+        sales: 1,
+        revenue: 5_000,
+        commissions: 502,
+        networkFee: 100,
+        conversionRate: 0.25,
+        epc: 126,
+      },
+    ]);
+  });
+
+  it('asks for a currency when the conversions span several, and narrows clicks to that currency’s programs', async () => {
+    const mixed = await money(token);
+    expectProblem(mixed, 400, 'validation_failed');
+    expect(mixed.body.errors.map((e: { path: string }) => e.path)).toEqual(['querystring.currency']);
+    expect(mixed.body.detail).toMatch(/EUR, USD/);
+    const dollars = await money(token, { currency: 'USD' });
+    expect(dollars.body.currency).toBe('USD');
+    expect(dollars.body.totals).toEqual({ ...m(0, 0, 0), sales: 1, revenue: 999, commissions: 99, networkFee: 20 });
+    expect((await money(token, { currency: 'SEK' })).body).toMatchObject({ currency: null, totals: m(0, 0, 0) });
+    expectProblem(await money(token, { currency: 'eur' }), 400, 'validation_failed');
+    // One program means one currency: no filter needed.
+    expect((await money(token, { programId: usd })).body.currency).toBe('USD');
+  });
+
+  it('an affiliate sees its own conversions and commissions, never the network fee; a merchant sees the fee', async () => {
+    const res = await money(y.token);
+    expect(res.status).toBe(200);
+    expect(res.body.totals).toEqual({
+      clicks: 4,
+      uniqueClicks: 4,
+      filteredClicks: 0,
+      leads: 0,
+      sales: 1,
+      revenue: 5_000,
+      commissions: 502,
+      conversionRate: 0.25,
+      epc: 126,
+    });
+    expect(res.body.data.every((r: Record<string, unknown>) => !('networkFee' in r))).toBe(true);
+    expect((await money(x.token, { currency: 'EUR' })).body.totals).toMatchObject({ sales: 3, commissions: 1_011 });
+    expect((await money(x.token, { currency: 'EUR' })).body.totals).not.toHaveProperty('networkFee');
+    expect((await money(merchantToken, { currency: 'EUR' })).body.totals).toMatchObject({ networkFee: 302, commissions: 1_513 });
+    // The first network sees none of this network's money.
+    expect((await report(networkToken, { from: '2026-04-01', to: '2026-04-03' })).body.totals).toEqual(ZERO);
   });
 });

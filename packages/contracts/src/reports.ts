@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currencyCode } from './common';
 
 /** How a report splits its rows. `day` gives one row per UTC day of the range. */
 export const reportGroupBy = z.enum(['day', 'program', 'affiliate', 'link', 'sub1']);
@@ -32,6 +33,7 @@ export const reportQuery = z
     affiliateId: filterId.optional(),
     linkId: filterId.optional(),
     merchantId: filterId.optional(),
+    currency: currencyCode.optional().describe("only programs in this currency; needed when the report's conversions span several currencies"),
     groupBy: reportGroupBy.default('day'),
   })
   .strict()
@@ -59,6 +61,13 @@ export const reportMetricsSchema = z.object({
   clicks: count.describe('billable clicks'),
   uniqueClicks: count.describe('billable clicks from visitors not seen before'),
   filteredClicks: count.describe('clicks not counted: bots, HEAD requests, floods, inactive partners'),
+  leads: count.describe('leads accrued (attributed, by the day they occurred)'),
+  sales: count.describe('sales accrued'),
+  revenue: z.number().int().describe('sales amounts, minor units of `currency`'),
+  commissions: z.number().int().describe("affiliates' commissions accrued (primary, bonus, second-tier share), minor units"),
+  networkFee: z.number().int().optional().describe("the network's fee on them, minor units (network staff and merchants only)"),
+  conversionRate: z.number().min(0).describe('(leads + sales) / clicks, rounded half away from zero to 4 decimals (0.0526 = 5.26 %); 0 without clicks'),
+  epc: z.number().int().describe('earnings per click: commissions / clicks in minor units, rounded half away from zero; 0 without clicks'),
 });
 
 export const reportRowSchema = z
@@ -72,6 +81,7 @@ export const reportSummarySchema = z.object({
   from: z.string().describe('first UTC day, included'),
   to: z.string().describe('last UTC day, included'),
   groupBy: reportGroupBy,
+  currency: z.string().nullable().describe('the currency of every amount; null when the report holds no conversions'),
   data: z.array(reportRowSchema).describe('day: every day of the range in order, zero-filled; otherwise the groups with traffic, most clicks first'),
   totals: reportMetricsSchema,
 });

@@ -3,7 +3,10 @@ import type { Prisma } from '@app/db/generated/prisma/client';
 import { type Tx, withTenant } from '@app/db/with-tenant';
 import type { Actor } from '../shared/actor';
 import type { Deps } from '../shared/deps';
+import { DomainError } from '../shared/errors';
+import { amountToNumber, roundDiv } from '../shared/money';
 import { partnerRowScope } from '../shared/partner-scope';
+import { affiliateIdOf } from '../shared/policies';
 
 export interface ClickSummaryInput {
   /** First and last UTC day (YYYY-MM-DD), both included; checked by the contract. */
@@ -14,6 +17,7 @@ export interface ClickSummaryInput {
   affiliateId?: string;
   linkId?: string;
   merchantId?: string;
+  currency?: string;
 }
 
 /** The measures of a row and of the totals. Conversion and money measures join here. */
@@ -21,6 +25,16 @@ export interface ReportMetrics {
   clicks: number;
   uniqueClicks: number;
   filteredClicks: number;
+  leads: number;
+  sales: number;
+  revenue: number;
+  commissions: number;
+  /** Left out for affiliates. */
+  networkFee?: number;
+  /** (leads + sales) / clicks to 4 decimals, 0 without clicks. */
+  conversionRate: number;
+  /** commissions / clicks in minor units, rounded half away from zero, 0 without clicks. */
+  epc: number;
 }
 
 export interface ReportRow extends ReportMetrics {
@@ -32,6 +46,7 @@ export interface ClickSummary {
   from: string;
   to: string;
   groupBy: ReportGroupBy;
+  currency: string | null;
   data: ReportRow[];
   totals: ReportMetrics;
 }
@@ -41,13 +56,25 @@ interface Counts {
   clicks: bigint;
   uniqueClicks: bigint;
   filteredClicks: bigint;
+  leads: bigint;
+  sales: bigint;
+  revenue: bigint;
+  commissions: bigint;
+  networkFee: bigint;
 }
+
+const NONE: Counts = { clicks: 0n, uniqueClicks: 0n, filteredClicks: 0n, leads: 0n, sales: 0n, revenue: 0n, commissions: 0n, networkFee: 0n };
 
 const COLUMN = { day: 'day', program: 'programId', affiliate: 'affiliateId', link: 'linkId', sub1: 'sub1' } as const;
 
 /**
- * Clicks, unique and filtered clicks over a range of UTC days, from the daily rollups
- * (never the raw clicks), split by day, program, affiliate, link or sub1.
+ * Clicks, unique and filtered clicks, leads, sales, revenue, commissions, the network's
+ * fee, conversion rate and EPC over a range of UTC days, from the daily rollups
+ * (`click_daily_stats`, `conversion_daily_stats`; never the raw clicks, conversions or
+ * commissions), merged by the same keys, split by day, program, affiliate, link or sub1.
+ * Money is in one currency: a report whose conversions span several needs `currency`
+ * (400 otherwise), which also narrows the clicks to that currency's programs. The
+ * network's fee is left out for affiliates.
  *
  * Network staff see the whole network, a merchant's members and secret keys the
  * merchant's programs, an affiliate its own traffic (`partnerRowScope`, as for links and
@@ -68,6 +95,10 @@ export async function getClickSummary(deps: Deps, actor: Actor, input: ClickSumm
       const programs = await tx.program.findMany({ where: { merchantId: input.merchantId }, select: { id: true } });
       filters.push({ programId: { in: programs.map((p) => p.id) } });
     }
+    if (input.currency) {
+      const programs = await tx.program.findMany({ where: { currency: input.currency }, select: { id: true } });
+      filters.push({ programId: { in: programs.map((p) => p.id) } });
+    }
     // tenant_id and the day range lead both the primary key (tenant_id, day, …) and the
     // (tenant_id, affiliate_id, day) index; row-level security checks the tenant again.
     const where: Prisma.ClickDailyStatWhereInput = {
@@ -79,27 +110,56 @@ export async function getClickSummary(deps: Deps, actor: Actor, input: ClickSumm
       where,
       _sum: { clicks: true, uniqueClicks: true, filteredClicks: true },
     });
-    const counts = new Map<string, Counts>();
-    for (const g of groups) {
-      const value = g[column];
-      const key = value instanceof Date ? value.toISOString().slice(0, 10) : String(value);
-      counts.set(key, { clicks: g._sum.clicks ?? 0n, uniqueClicks: g._sum.uniqueClicks ?? 0n, filteredClicks: g._sum.filteredClicks ?? 0n });
+    // The conversion rollups are keyed like the click rollups: the same filters apply.
+    const money = await tx.conversionDailyStat.groupBy({
+      by: [column, 'currency'],
+      where: where as Prisma.ConversionDailyStatWhereInput,
+      _sum: { leads: true, sales: true, revenue: true, commissions: true, networkFees: true },
+    });
+    const currencies = [...new Set(money.map((g) => g.currency))].sort();
+    if (currencies.length > 1) {
+      throw new DomainError('validation_failed', `The report holds conversions in ${currencies.join(', ')}: choose one with currency.`, {
+        errors: [{ path: 'querystring.currency', message: `required: the report's conversions are in ${currencies.join(', ')}` }],
+      });
     }
+    const counts = new Map<string, Counts>();
+    const at = (value: unknown) => {
+      const key = value instanceof Date ? value.toISOString().slice(0, 10) : String(value);
+      let c = counts.get(key);
+      if (!c) {
+        c = { ...NONE };
+        counts.set(key, c);
+      }
+      return c;
+    };
+    for (const g of groups) {
+      const c = at(g[column]);
+      c.clicks = g._sum.clicks ?? 0n;
+      c.uniqueClicks = g._sum.uniqueClicks ?? 0n;
+      c.filteredClicks = g._sum.filteredClicks ?? 0n;
+    }
+    for (const g of money) {
+      const c = at(g[column]);
+      c.leads = g._sum.leads ?? 0n;
+      c.sales = g._sum.sales ?? 0n;
+      c.revenue = g._sum.revenue ?? 0n;
+      c.commissions = g._sum.commissions ?? 0n;
+      c.networkFee = g._sum.networkFees ?? 0n;
+    }
+    const showFee = !affiliateIdOf(actor);
 
     const keys =
       input.groupBy === 'day'
         ? Array.from({ length: daysBetween(input.from, input.to) }, (_, i) => addDays(input.from, i))
         : [...counts.keys()].sort((a, b) => compareCounts(counts.get(b), counts.get(a)) || (a < b ? -1 : a > b ? 1 : 0));
     const labels = await labelsOf(tx, input.groupBy, keys);
-    const data = keys.map((key) => ({ key, label: labels.get(key) ?? null, ...toMetrics(counts.get(key)) }));
+    const data = keys.map((key) => ({ key, label: labels.get(key) ?? null, ...toMetrics(counts.get(key), showFee) }));
 
-    const sum: Counts = { clicks: 0n, uniqueClicks: 0n, filteredClicks: 0n };
+    const sum: Counts = { ...NONE };
     for (const c of counts.values()) {
-      sum.clicks += c.clicks;
-      sum.uniqueClicks += c.uniqueClicks;
-      sum.filteredClicks += c.filteredClicks;
+      for (const k of Object.keys(sum) as (keyof Counts)[]) sum[k] += c[k];
     }
-    return { from: input.from, to: input.to, groupBy: input.groupBy, data, totals: toMetrics(sum) };
+    return { from: input.from, to: input.to, groupBy: input.groupBy, currency: currencies[0] ?? null, data, totals: toMetrics(sum, showFee) };
   });
 }
 
@@ -129,8 +189,21 @@ function compareCounts(a: Counts | undefined, b: Counts | undefined): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function toMetrics(c: Counts | undefined): ReportMetrics {
-  return { clicks: toNumber(c?.clicks), uniqueClicks: toNumber(c?.uniqueClicks), filteredClicks: toNumber(c?.filteredClicks) };
+function toMetrics(counts: Counts | undefined, showFee: boolean): ReportMetrics {
+  const c = counts ?? NONE;
+  const metrics: ReportMetrics = {
+    clicks: toNumber(c.clicks),
+    uniqueClicks: toNumber(c.uniqueClicks),
+    filteredClicks: toNumber(c.filteredClicks),
+    leads: toNumber(c.leads),
+    sales: toNumber(c.sales),
+    revenue: amountToNumber(c.revenue),
+    commissions: amountToNumber(c.commissions),
+    conversionRate: c.clicks > 0n ? Number(roundDiv((c.leads + c.sales) * 10_000n, c.clicks)) / 10_000 : 0,
+    epc: c.clicks > 0n ? amountToNumber(roundDiv(c.commissions, c.clicks)) : 0,
+  };
+  if (showFee) metrics.networkFee = amountToNumber(c.networkFee);
+  return metrics;
 }
 
 /** A bigint count as a JSON number; a count past 2^53 would lose digits, so it fails loudly. */
