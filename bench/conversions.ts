@@ -8,7 +8,8 @@
  *  2. (a) baseline: a bare Fastify 5 app that parses the JSON body, makes one INSERT into
  *     a plain table and answers 202; (b) the API (buildApp, every plugin) answering
  *     POST /v1/conversions with the secret key. Both as child processes loaded by
- *     autocannon from this process with the same settings: a warm-up, a run at full speed
+ *     autocannon from this process with the same settings: a warm-up (a number of requests:
+ *     the JIT needs requests, not seconds, and the API is slow before it), a run at full speed
  *     (`--connections`), then a run paced at the goal rate (`--rate`); every request a
  *     distinct externalId (bench/conversions/traffic.ts has the mix);
  *  3. (c) the worker, started after the load, attributes the backlog: drain time and
@@ -23,7 +24,8 @@
  *  5. the database, the Redis keys and the children are cleaned up.
  *
  * Options:
- *   --connections=10 --duration=10 --warmup=3   autocannon settings (seconds)
+ *   --connections=10 --duration=10   autocannon settings (seconds per run)
+ *   --warmup=2000        requests sent before the measured runs of each server
  *   --rate=2000          requests/s of the paced run (0: skip it)
  *   --live-rate=1000     requests/s of (c′) (0: skip it)
  *   --pool-size=10       DATABASE_POOL_SIZE of the API, the worker and the baseline's pool
@@ -50,7 +52,7 @@ import { check, commandLine, findPid, fmt, mb, revision, sleep } from './lib/rep
 const cli = commandLine(process.argv.slice(2));
 const CONNECTIONS = cli.number('connections', 10);
 const DURATION = cli.number('duration', 10);
-const WARMUP = cli.number('warmup', 3);
+const WARMUP = cli.number('warmup', 2_000);
 const RATE = cli.number('rate', 2_000, { allowZero: true });
 const LIVE_RATE = cli.number('live-rate', 1_000, { allowZero: true });
 const POOL_SIZE = cli.number('pool-size', 10);
@@ -94,7 +96,13 @@ interface Target {
   traffic: ConversionTraffic;
 }
 
-async function load(label: string, { server, traffic }: Target, owner: Pool, database: string, opts: { seconds: number; rate?: number }): Promise<LoadResult> {
+async function load(
+  label: string,
+  { server, traffic }: Target,
+  owner: Pool,
+  database: string,
+  opts: { seconds: number; rate?: number; amount?: number },
+): Promise<LoadResult> {
   const port = Number(server.ready.port);
   await server.call('statements', { reset: true });
   const cpu0 = cpuMsOf(server.pid) ?? 0;
@@ -108,7 +116,7 @@ async function load(label: string, { server, traffic }: Target, owner: Pool, dat
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
     pipelining: 1,
-    duration: opts.seconds,
+    ...(opts.amount ? { amount: opts.amount } : { duration: opts.seconds }),
     ...(opts.rate ? { overallRate: opts.rate } : {}),
     requests: traffic.requests(),
   });
@@ -170,13 +178,15 @@ function statementMix(counts: Record<string, number>, per: number): string {
 // ---------------------------------------------------------------------------------------
 // Attribution progress and checks
 
-async function pendingCount(owner: Pool): Promise<{ pending: number; decided: number; attributed: number }> {
-  const { rows } = await owner.query<{ pending: string; decided: string; attributed: string }>(
+async function pendingCount(owner: Pool): Promise<{ pending: number; decided: number; attributed: number; unrelayed: number }> {
+  const { rows } = await owner.query<{ pending: string; decided: string; attributed: string; unrelayed: string }>(
     `SELECT count(*) FILTER (WHERE attribution = 'pending') AS pending, count(*) FILTER (WHERE attribution <> 'pending') AS decided,
-            count(*) FILTER (WHERE attribution = 'attributed') AS attributed
+            count(*) FILTER (WHERE attribution = 'attributed') AS attributed,
+            (SELECT count(*) FROM outbox WHERE topic = 'conversions.attribute' AND sent_at IS NULL) AS unrelayed
        FROM conversions WHERE external_id LIKE 'bench-%'`,
   );
-  return { pending: Number(rows[0]!.pending), decided: Number(rows[0]!.decided), attributed: Number(rows[0]!.attributed) };
+  const r = rows[0]!;
+  return { pending: Number(r.pending), decided: Number(r.decided), attributed: Number(r.attributed), unrelayed: Number(r.unrelayed) };
 }
 
 /** Waits until no bench conversion is pending; returns when (ms since epoch). */
@@ -248,6 +258,46 @@ async function checkApi(owner: Pool, traffic: ConversionTraffic): Promise<Checks
   };
 }
 
+/** Jobs the worker has yet to finish: on its queues (waiting, active, delayed for a retry)
+ *  and still in the outbox (not relayed yet). */
+async function workerBacklog(redis: RedisClient, owner: Pool): Promise<{ queued: number; unrelayed: number }> {
+  let queued = 0;
+  for (const queue of ['default', 'email', 'conversions']) {
+    const key = `${prefix}:${queue}`;
+    const [wait, active, paused, delayed, prioritized] = await Promise.all([
+      redis.llen(`${key}:wait`),
+      redis.llen(`${key}:active`),
+      redis.llen(`${key}:paused`),
+      redis.zcard(`${key}:delayed`),
+      redis.zcard(`${key}:prioritized`),
+    ]);
+    queued += wait + active + paused + delayed + prioritized;
+  }
+  const { rows } = await owner.query<{ n: string }>(
+    `SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL AND topic IN ('conversions.attribute', 'events.dispatch', 'commissions.accrue')`,
+  );
+  return { queued, unrelayed: Number(rows[0]!.n) };
+}
+
+/** Waits until the worker has nothing left to do; returns when (ms since epoch). */
+async function waitIdle(redis: RedisClient, owner: Pool, what: string): Promise<number> {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  for (;;) {
+    const { queued, unrelayed } = await workerBacklog(redis, owner);
+    if (queued === 0 && unrelayed === 0) return Date.now();
+    if (Date.now() > deadline) throw new Error(`${what}: ${queued} jobs queued and ${unrelayed} outbox rows unrelayed after ${DRAIN_TIMEOUT_MS} ms`);
+    await sleep(200);
+  }
+}
+
+/** Conversions of the bench that the accrual job has recorded (accrued or skipped). */
+async function accrued(owner: Pool): Promise<number> {
+  const { rows } = await owner.query<{ n: string }>(
+    `SELECT count(*) AS n FROM conversion_accruals a JOIN conversions c ON c.id = a.conversion_id WHERE c.external_id LIKE 'bench-%'`,
+  );
+  return Number(rows[0]!.n);
+}
+
 async function deleteKeys(redis: RedisClient): Promise<number> {
   let deleted = 0;
   let cursor = '0';
@@ -268,6 +318,8 @@ async function main(): Promise<number> {
   const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 3 });
   const cleanup = async () => {
     for (const c of children) c.kill();
+    // A killed worker's last commands may still reach Redis: let them land before the keys go.
+    await sleep(500);
     await owner?.end().catch(() => {});
     await db?.drop().catch((e) => console.error(`  could not drop ${db?.name}: ${e}`));
     const deleted = await deleteKeys(redis).catch(() => 0);
@@ -284,13 +336,13 @@ async function main(): Promise<number> {
 
   try {
     console.log(
-      `bench:conversions — ${CONNECTIONS} connections, pipelining 1, ${WARMUP} s warm-up + ${DURATION} s per run, paced run at ${RATE}/s, ` +
+      `bench:conversions — ${CONNECTIONS} connections, pipelining 1, ${fmt(WARMUP)} requests of warm-up, ${DURATION} s per run, paced run at ${RATE}/s, ` +
         `live run at ${LIVE_RATE}/s; pool size ${POOL_SIZE}; node ${process.version}`,
     );
     console.log(`code: ${revision(ROOT)}`);
     const started = Date.now();
     db = await createTestDatabase('bench_conversions');
-    const seed = await seedConversions(db.ownerUrl, { affiliates: 200, couponAffiliates: 50, clicks: 50_000, returningCustomers: 2_000 });
+    const seed = await seedConversions(db.ownerUrl, db.appUrl, { affiliates: 200, couponAffiliates: 50, clicks: 50_000, returningCustomers: 2_000 });
     owner = new pg.Pool({ connectionString: db.ownerUrl, max: 3 });
     // Dropping the database at the end terminates its idle connections.
     owner.on('error', () => {});
@@ -311,7 +363,7 @@ async function main(): Promise<number> {
       const baselineServer = await startChild('baseline', join(ROOT, 'bench/conversions/baseline-server.ts'), { args: [db.appUrl, String(POOL_SIZE)] });
       children.push(baselineServer);
       const baseline: Target = { server: baselineServer, traffic: new ConversionTraffic(seed, 'baseline') };
-      await load('warm-up', baseline, owner, db.name, { seconds: WARMUP });
+      await load('warm-up', baseline, owner, db.name, { seconds: 0, amount: WARMUP });
       const full = await load('baseline, full speed', baseline, owner, db.name, { seconds: DURATION });
       show(full);
       const paced = RATE ? await load(`baseline, paced at ${RATE}/s`, baseline, owner, db.name, { seconds: DURATION, rate: RATE }) : null;
@@ -341,7 +393,7 @@ async function main(): Promise<number> {
     const apiServer = await startChild('api', join(ROOT, 'bench/conversions/api-server.ts'), { args: [JSON.stringify(apiEnv)] });
     children.push(apiServer);
     const api: Target = { server: apiServer, traffic: new ConversionTraffic(seed, 'api') };
-    await load('warm-up', api, owner, db.name, { seconds: WARMUP });
+    await load('warm-up', api, owner, db.name, { seconds: 0, amount: WARMUP });
     if (PROFILE) await apiServer.call('profile-start');
     const b = await load('api, full speed', api, owner, db.name, { seconds: DURATION });
     if (PROFILE) {
@@ -396,13 +448,23 @@ async function main(): Promise<number> {
     const perDecided = (ms: number) => fmt((ms * 1000) / Math.max(decidedInDrain, 1));
     const drainInfo =
       `${fmt(decidedInDrain)} decided in ${drainSeconds.toFixed(2)} s = ${fmt(e2eRate)} conversions/s (${fmt(attributedInDrain / Math.max(drainSeconds, 0.001))} attributed/s); ` +
-      `CPU per decided conversion: worker ${perDecided(drainCpu.worker)} µs, postgres ${perDecided(drainCpu.postgres)} µs, redis ${perDecided(drainCpu.redis)} µs; ` +
-      `worker statements per decided conversion ${(Object.values(workerStatements).reduce((x, y) => x + y, 0) / Math.max(decidedInDrain, 1)).toFixed(1)} ` +
+      `per decided conversion (with the event dispatches and accruals run meanwhile): CPU of the worker ${perDecided(drainCpu.worker)} µs, ` +
+      `postgres ${perDecided(drainCpu.postgres)} µs, redis ${perDecided(drainCpu.redis)} µs; ` +
+      `${(Object.values(workerStatements).reduce((x, y) => x + y, 0) / Math.max(decidedInDrain, 1)).toFixed(1)} statements from the worker ` +
       `(${statementMix(workerStatements, decidedInDrain)})`;
     console.log(
       `  ${fmt(before.pending)} pending; worker ready in ${((readyAt - workerStart) / 1000).toFixed(1)} s (${fmt(before.pending - atReady.pending)} decided meanwhile)`,
     );
     console.log(`  ${drainInfo}`);
+    // What the decisions set off (event dispatches, accruals) runs on: wait for it, so
+    // that the live run starts with an idle worker.
+    const rest = await workerBacklog(redis, owner);
+    const idleAt = await waitIdle(redis, owner, 'the jobs after the drain');
+    const restInfo =
+      `at the last decision ${fmt(rest.queued)} jobs were queued and ${fmt(rest.unrelayed)} outbox rows unrelayed (event dispatches, accruals); ` +
+      `worker idle ${((idleAt - drainedAt) / 1000).toFixed(1)} s later: all done ${((idleAt - readyAt) / 1000).toFixed(1)} s after the worker started ` +
+      `(${fmt(decidedInDrain / Math.max((idleAt - readyAt) / 1000, 0.001))} conversions/s end to end, accrued ones included; ${fmt(await accrued(owner))} conversions accrued or skipped by the accrual job)`;
+    console.log(`  ${restInfo}`);
 
     // -- (c′) the API with the worker running --------------------------------------------
     let live: LoadResult | null = null;
@@ -410,10 +472,12 @@ async function main(): Promise<number> {
     if (LIVE_RATE) {
       console.log(`\n(c′) the API paced at ${LIVE_RATE}/s with the worker running`);
       const liveStart = new Date();
-      const watch = { max: 0, stop: false };
+      const watch = { max: 0, unrelayed: 0, stop: false };
       const watcher = (async () => {
         while (!watch.stop) {
-          watch.max = Math.max(watch.max, (await pendingCount(owner!)).pending);
+          const now = await pendingCount(owner!);
+          watch.max = Math.max(watch.max, now.pending);
+          watch.unrelayed = Math.max(watch.unrelayed, now.unrelayed);
           await sleep(250);
         }
       })();
@@ -423,6 +487,7 @@ async function main(): Promise<number> {
       await watcher;
       const pendingAtEnd = (await pendingCount(owner)).pending;
       const doneAt = await waitDecided(owner, 'drain after the live load');
+      await waitIdle(redis, owner, 'the jobs after the live load');
       const { rows } = await owner.query<{ p50: number; p99: number; max: number }>(
         `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99, max(ms) AS max
            FROM (SELECT extract(epoch FROM attributed_at - created_at) * 1000 AS ms FROM conversions
@@ -432,7 +497,7 @@ async function main(): Promise<number> {
       const lag = { p50: Number(rows[0]?.p50), p99: Number(rows[0]?.p99), max: Number(rows[0]?.max) };
       show(live);
       liveInfo =
-        `pending max ${fmt(watch.max)}, ${fmt(pendingAtEnd)} at the end, all decided ${((doneAt - loadEnd) / 1000).toFixed(2)} s after the load; ` +
+        `pending max ${fmt(watch.max)} (attribution jobs not yet relayed from the outbox: max ${fmt(watch.unrelayed)}), ${fmt(pendingAtEnd)} at the end, all decided ${((doneAt - loadEnd) / 1000).toFixed(2)} s after the load; ` +
         `202 → decision p50 ${fmt(lag.p50)} ms, p99 ${fmt(lag.p99)} ms, max ${fmt(lag.max)} ms`;
       console.log(`  ${liveInfo}`);
     }
@@ -467,7 +532,7 @@ async function main(): Promise<number> {
       { name: 'every conversion decided exactly once', ok: decidedOnce, value: JSON.stringify({ pending: c.pending, ...c.notOnce }) },
     ];
     console.log('\n=== bench:conversions summary ===');
-    console.log(`connections ${CONNECTIONS}, duration ${DURATION} s (+${WARMUP} s warm-up), pipelining 1, pool size ${POOL_SIZE}`);
+    console.log(`connections ${CONNECTIONS}, duration ${DURATION} s per run (after ${fmt(WARMUP)} requests of warm-up), pipelining 1, pool size ${POOL_SIZE}`);
     const line = (name: string, r: LoadResult) =>
       console.log(
         `${name.padEnd(22)} ${fmt(r.rps).padStart(6)}/s  p50 ${r.p50} ms  p99 ${r.p99} ms  CPU/req ${fmt(r.serverCpuUsPerReq)} µs (+ postgres ${fmt(r.postgresCpuUsPerReq)})  ` +
@@ -480,6 +545,7 @@ async function main(): Promise<number> {
     if (base?.paced) line(`(a) baseline @${RATE}/s`, base.paced);
     if (bPaced) line(`(b) api @${RATE}/s`, bPaced);
     console.log(`(c) drain: ${drainInfo}`);
+    console.log(`(c) then: ${restInfo}`);
     if (live) {
       line(`(c′) api+worker @${LIVE_RATE}/s`, live);
       console.log(`(c′) ${liveInfo}`);

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { createPrisma } from '../../packages/db/src/client';
 import { clickIdAt, newId } from '../../packages/db/src/ids';
+import { withTenant } from '../../packages/db/src/with-tenant';
 import { hashToken } from '../../packages/domain/src/auth/refresh-tokens';
+import { createTransfer } from '../../packages/domain/src/ledger/create-transfer';
+import { ensureAccount } from '../../packages/domain/src/ledger/ensure-account';
 import { pg } from '../lib/deps';
 import { insertMany } from '../lib/postgres';
 
@@ -9,8 +13,9 @@ import { insertMany } from '../lib/postgres';
  * owner connection (as bench/clicks/seed.ts does): one network, one merchant with a secret
  * API key, one active EUR program with a commission plan, affiliates approved in it (each
  * with a link, a user who has logged in, and some with a coupon), clicks stored as the
- * click consumer stores them, a USD→EUR rate, and returning customers already bound to an
- * affiliate by an earlier attributed conversion.
+ * click consumer stores them, a USD→EUR rate, returning customers already bound to an
+ * affiliate by an earlier attributed conversion, and a prepaid balance large enough that
+ * every commission is reserved (the accrual job's usual path, not awaiting funds).
  */
 export interface ConversionSeedOptions {
   affiliates: number;
@@ -36,7 +41,35 @@ export interface ConversionSeed {
 
 const DAY = 86_400_000;
 
-export async function seedConversions(ownerUrl: string, o: ConversionSeedOptions): Promise<ConversionSeed> {
+export async function seedConversions(ownerUrl: string, appUrl: string, o: ConversionSeedOptions): Promise<ConversionSeed> {
+  const seeded = await writeRows(ownerUrl, o);
+  await topUp(appUrl, seeded.tenantId, seeded.merchantId, 100_000_000_000n);
+  return seeded;
+}
+
+/** Credits the merchant's prepaid account from network cash, as a top-up does. */
+async function topUp(appUrl: string, tenantId: string, merchantId: string, amount: bigint): Promise<void> {
+  const prisma = createPrisma({ url: appUrl, poolSize: 1 });
+  try {
+    await withTenant(prisma, tenantId, async (tx) => {
+      const cash = await ensureAccount(tx, tenantId, { kind: 'network_cash', currency: 'EUR' });
+      const prepaid = await ensureAccount(tx, tenantId, { kind: 'merchant_prepaid', ownerId: merchantId, currency: 'EUR' });
+      await createTransfer(tx, tenantId, {
+        kind: 'single_phase',
+        debitAccountId: cash.id,
+        creditAccountId: prepaid.id,
+        amount,
+        currency: 'EUR',
+        idempotencyKey: `top_up:${newId('topUp')}`,
+        code: 'top_up',
+      });
+    });
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+async function writeRows(ownerUrl: string, o: ConversionSeedOptions): Promise<ConversionSeed> {
   const client = new pg.Client({ connectionString: ownerUrl });
   await client.connect();
   try {
