@@ -22,6 +22,7 @@ import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
 import { balanceRoutes } from './routes/balances';
 import { clickRoutes } from './routes/clicks';
+import { commissionDecisionRoutes } from './routes/commission-decisions';
 import { commissionReadRoutes } from './routes/commissions';
 import { conversionRoutes } from './routes/conversions';
 import { couponRoutes } from './routes/coupons';
@@ -172,6 +173,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   trackingDomainRoutes(app, deps);
   reportRoutes(app, deps);
   conversionRoutes(app, deps);
+  commissionDecisionRoutes(app, deps);
   commissionReadRoutes(app, deps);
   balanceRoutes(app, deps);
   fxRateRoutes(app, deps);

@@ -49,8 +49,9 @@ export async function decideCommissions(deps: Deps, actor: Actor, kind: Decision
     deps.prisma,
     actor.tenantId,
     async (tx) => {
-      const data: DecisionItem[] = [];
+      const all: DecisionItem[] = [];
       for (const group of groups) {
+        const data: DecisionItem[] = [];
         // The commissions named, and the conversions (by externalId) they belong to.
         let asked: { id: string; conversionId: string; externalId: string | null; merchantId: string }[];
         let missingExternal: string[] = [];
@@ -105,8 +106,14 @@ export async function decideCommissions(deps: Deps, actor: Actor, kind: Decision
           });
         }
         for (const externalId of missingExternal) data.push({ id: null, conversionId: null, externalId, result: 'not_found', status: null });
+        // By ids: answered in the order asked.
+        if (group.programId === null) {
+          const position = new Map(group.ids.map((id, i) => [id, i] as const).reverse());
+          data.sort((a, b) => position.get(a.id!)! - position.get(b.id!)!);
+        }
+        all.push(...data);
       }
-      return { data };
+      return { data: all };
     },
     { timeoutMs: 60_000 },
   );
