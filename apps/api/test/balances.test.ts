@@ -68,7 +68,10 @@ beforeAll(async () => {
   await accrueConversion(prisma, tenantId, first);
   await accrueConversion(prisma, tenantId, second);
   // The first sale's lines are approved: their pending transfers posted.
-  const { rows } = await h.owner.query<{ pending_transfer_id: string }>("SELECT pending_transfer_id FROM commissions WHERE conversion_id = $1 ORDER BY kind = 'network_fee'", [first]);
+  const { rows } = await h.owner.query<{ pending_transfer_id: string }>(
+    "SELECT pending_transfer_id FROM commissions WHERE conversion_id = $1 ORDER BY kind = 'network_fee'",
+    [first],
+  );
   await withTenant(prisma, tenantId, async (tx) => {
     for (const r of rows) await postPending(tx, tenantId, r.pending_transfer_id, { code: 'approval' });
   });
