@@ -26,7 +26,6 @@
  *   --many-affiliates=20   affiliates of each of the many merchants
  *   --concurrency=8        the ceiling's parallel loops and the worker's WORKER_CONCURRENCY
  *   --pool-size=10         DATABASE_POOL_SIZE of the worker and the ceiling's pool
- *   --batch=N              ACCRUAL_BATCH_SIZE of the worker (default: the worker's own)
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -52,7 +51,6 @@ const MANY_CONVERSIONS = cli.number('many-conversions', 3_000);
 const MANY_AFFILIATES = cli.number('many-affiliates', 20);
 const CONCURRENCY = cli.number('concurrency', 8);
 const POOL_SIZE = cli.number('pool-size', 10);
-const BATCH = cli.text('batch', '');
 const GOAL_RATIO = 4;
 const TIMEOUT_MS = 600_000;
 
@@ -246,7 +244,7 @@ async function main(): Promise<number> {
   console.log(
     `bench:accrual — ${fmt(CONVERSIONS)} conversions of one merchant (${fmt(AFFILIATES)} affiliates), ${MERCHANTS} merchants × ` +
       `${fmt(Math.ceil(MANY_CONVERSIONS / Math.max(MERCHANTS, 1)))} conversions; concurrency ${CONCURRENCY}, pool ${POOL_SIZE}` +
-      `${BATCH ? `, ACCRUAL_BATCH_SIZE ${BATCH}` : ''}; node ${process.version}`,
+      `; node ${process.version}`,
   );
   console.log(`code: ${revision(ROOT)}`);
   let db: TestDatabase | undefined;
@@ -282,7 +280,6 @@ async function main(): Promise<number> {
       LOG_LEVEL: 'warn',
       OUTBOX_POLL_MS: '50',
       WORKER_CONCURRENCY: String(CONCURRENCY),
-      ...(BATCH ? { ACCRUAL_BATCH_SIZE: BATCH } : {}),
     };
     worker = await startChild('worker', join(ROOT, 'bench/accrual/worker-process.ts'), { args: [JSON.stringify(workerEnv)] });
 

@@ -29,7 +29,7 @@ export interface AccrualOutcome {
   commissions: Commission[];
 }
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 /**
  * The accrual job (docs/commissions.md): turns an attributed conversion into its
@@ -161,7 +161,7 @@ export async function accrueConversion(prisma: PrismaClient, tenantId: string, c
   );
 }
 
-function skipReason(subject: AccrualSubject): AccrualSkipReason | null {
+export function skipReason(subject: AccrualSubject): AccrualSkipReason | null {
   if (subject.status === 'refunded') return 'refunded';
   if (subject.status === 'rejected') return 'rejected';
   if (subject.attribution === 'pending') return 'not_attributed';
@@ -169,7 +169,7 @@ function skipReason(subject: AccrualSubject): AccrualSkipReason | null {
   return null;
 }
 
-async function recordSkip(tx: Tx, subject: AccrualSubject, reason: Exclude<AccrualSkipReason, 'not_attributed'>): Promise<AccrualOutcome> {
+export async function recordSkip(tx: Tx, subject: AccrualSubject, reason: Exclude<AccrualSkipReason, 'not_attributed'>): Promise<AccrualOutcome> {
   await tx.conversionAccrual.create({
     data: {
       conversionId: subject.id,
@@ -185,7 +185,7 @@ async function recordSkip(tx: Tx, subject: AccrualSubject, reason: Exclude<Accru
   return { conversionId: subject.id, status: 'skipped', reason, changed: true, commissions: [] };
 }
 
-async function decidedOutcome(tx: Tx, conversionId: string, decided: NonNullable<AccrualStart['decided']>): Promise<AccrualOutcome> {
+export async function decidedOutcome(tx: Tx, conversionId: string, decided: NonNullable<AccrualStart['decided']>): Promise<AccrualOutcome> {
   const commissions = await tx.commission.findMany({ where: { conversionId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   const status = decided.outcome === 'skipped' ? 'skipped' : commissions.some((c) => c.status === 'awaiting_funds') ? 'awaiting_funds' : 'accrued';
   return { conversionId, status, reason: decided.reason as AccrualSkipReason | null, changed: false, commissions };
@@ -197,7 +197,7 @@ async function decidedOutcome(tx: Tx, conversionId: string, decided: NonNullable
  * back below the threshold after a refund, and up again) pays no second one — nor its
  * share or fee. Read under the affiliate's counts lock, which every bonus is written under.
  */
-async function withoutHeldBonuses(tx: Tx, programId: string, affiliateId: string, lines: CommissionLine[]): Promise<CommissionLine[]> {
+export async function withoutHeldBonuses(tx: Tx, programId: string, affiliateId: string, lines: CommissionLine[]): Promise<CommissionLine[]> {
   const keys = [...new Set(lines.flatMap((l) => (l.bonusKey ? [l.bonusKey] : [])))];
   if (keys.length === 0) return lines;
   const held = await tx.commission.findMany({
@@ -213,14 +213,14 @@ async function withoutHeldBonuses(tx: Tx, programId: string, affiliateId: string
  * reversal job takes back what was refunded — scheduled again now that there are
  * commissions to take it from (the reversal is idempotent per refund).
  */
-async function scheduleEarlierRefunds(tx: Tx, subject: AccrualSubject): Promise<void> {
+export async function scheduleEarlierRefunds(tx: Tx, subject: AccrualSubject): Promise<void> {
   if (subject.refundedAmount <= 0n) return;
   const refunds = await tx.conversionRefund.findMany({ where: { conversionId: subject.id, status: 'applied' }, select: { id: true }, orderBy: { id: 'asc' } });
   for (const refund of refunds) await enqueueAfterCommit(tx, subject.tenantId, 'commissions.reverse', { refundId: refund.id });
 }
 
 /** The engine's explanation, with the lines kept, as JSON (amounts as strings). */
-function explainOf(result: CommissionResult, kept: CommissionLine[]): Prisma.InputJsonObject {
+export function explainOf(result: CommissionResult, kept: CommissionLine[]): Prisma.InputJsonObject {
   const dropped = result.lines.filter((l) => !kept.includes(l)).map((l) => l.key);
   return JSON.parse(
     JSON.stringify({ ...result.explain, lines: kept.map((l) => ({ key: l.key, kind: l.kind, amount: l.amount })), heldBonusLines: dropped }, (_, v) =>
