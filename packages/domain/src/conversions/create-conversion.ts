@@ -3,7 +3,7 @@ import { withTenant } from '@app/db/with-tenant';
 import type { Actor } from '../shared/actor';
 import type { Deps } from '../shared/deps';
 import { forbidden, notFound } from '../shared/errors';
-import { claimKey, type IdempotencyRequest, type IdempotentAnswer, replayAnswer, storeAnswer } from '../shared/idempotency';
+import { claimKey, type IdempotencyRequest, type IdempotentAnswer, replayAnswer, storeAnswer, storeAnswerSql } from '../shared/idempotency';
 import { requireMerchantWrite } from '../shared/policies';
 import type { ConversionStatus } from './conversion-view';
 import { loadProgramForConversion, recordConversion } from './record-conversion';
@@ -35,8 +35,8 @@ export interface ConversionAccepted {
  *
  * This runs for every conversion a merchant reports, so it is written in few statements:
  * the program with the customer's lock, then the Idempotency-Key's claim with the
- * customer's look-up, then the conversion with everything it writes (recordConversion),
- * then the answer for the key.
+ * customer's look-up, then the conversion with everything it writes and the key's answer
+ * (recordConversion).
  */
 export async function createConversion(
   deps: Deps,
@@ -83,10 +83,22 @@ export async function createConversion(
       },
       // Whether the externalId is known was read with the program (a conversion stored
       // since by a concurrent request is found by the insert).
-      { storeEmail: program.storeCustomerEmails, existingId: program.existingId, ...(settle ? { customer } : {}) },
+      {
+        storeEmail: program.storeCustomerEmails,
+        existingId: program.existingId,
+        ...(settle ? { customer } : {}),
+        // The key's answer for a new conversion is written with it.
+        ...(request
+          ? {
+              withInserted: (c) =>
+                storeAnswerSql(actor.tenantId, request, 202, Prisma.sql`jsonb_build_object('id', ${c.id}, 'status', ${c.status})`, c.inserted),
+            }
+          : {}),
+      },
     );
     const answer = { statusCode: created ? 202 : 200, body: { id: conversion.id, status: conversion.status as ConversionStatus } };
-    if (request) await storeAnswer(tx, actor.tenantId, request, answer);
+    // A repeat, or a sale whose waiting refunds changed its status since the insert.
+    if (request && (!created || conversion.status !== 'received')) await storeAnswer(tx, actor.tenantId, request, answer);
     return { ...answer, replayed: false };
   });
 }

@@ -51,6 +51,11 @@ export interface RecordOptions {
   /** The customer, when the caller settled it already (see createConversion); undefined:
    *  resolved here from `input.customer`. */
   customer?: CustomerPlan | null;
+  /** A data-modifying statement to run in the same statement as the insert (a CTE),
+   *  given SQL expressions of the new conversion's id and status and a condition that
+   *  holds only when it was inserted (createConversion stores its Idempotency-Key's answer
+   *  so). */
+  withInserted?: (conversion: { id: Prisma.Sql; status: Prisma.Sql; inserted: Prisma.Sql }) => Prisma.Sql;
 }
 
 /** Every column of a conversion under its Prisma field name: a raw statement's rows are
@@ -177,6 +182,15 @@ export async function recordConversion(tx: Tx, program: ProgramRef, input: Conve
     dispatch_job AS (
       INSERT INTO outbox (id, tenant_id, topic, payload)
       SELECT ${newId('outbox')}, ${program.tenantId}, 'events.dispatch', ${JSON.stringify(dispatchJob)}::jsonb FROM conversion)
+    ${
+      options.withInserted
+        ? Prisma.sql`, with_inserted AS (${options.withInserted({
+            id: Prisma.sql`(SELECT id FROM conversion)`,
+            status: Prisma.sql`(SELECT status FROM conversion)`,
+            inserted: Prisma.sql`EXISTS (SELECT 1 FROM conversion)`,
+          })})`
+        : Prisma.empty
+    }
     SELECT conversion.*, ${
       input.type === 'sale' && refs.length > 0
         ? Prisma.sql`EXISTS (SELECT 1 FROM conversion_refunds

@@ -86,7 +86,13 @@ export async function replayAnswer<T>(tx: Tx, tenantId: string, request: Idempot
 
 /** Keeps the answer of the request that claimed the key, for its repeats. */
 export async function storeAnswer(tx: Tx, tenantId: string, request: IdempotencyRequest, answer: { statusCode: number; body: unknown }): Promise<void> {
-  await tx.$executeRaw`
-    UPDATE idempotency_keys SET status_code = ${answer.statusCode}, response = ${JSON.stringify(answer.body)}::jsonb
-     WHERE tenant_id = ${tenantId} AND scope = ${request.scope} AND key = ${request.key}`;
+  await tx.$executeRaw(storeAnswerSql(tenantId, request, answer.statusCode, Prisma.sql`${JSON.stringify(answer.body)}::jsonb`));
+}
+
+/** storeAnswer as an UPDATE to put in a statement of the use case (a data-modifying
+ *  CTE): `body` is a jsonb expression, and the answer is stored only if `when` holds. */
+export function storeAnswerSql(tenantId: string, request: IdempotencyRequest, statusCode: number, body: Prisma.Sql, when?: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    UPDATE idempotency_keys SET status_code = ${statusCode}, response = ${body}
+     WHERE tenant_id = ${tenantId} AND scope = ${request.scope} AND key = ${request.key} ${when ? Prisma.sql`AND ${when}` : Prisma.empty}`;
 }
